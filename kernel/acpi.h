@@ -1,0 +1,42 @@
+/* kernel/acpi.h: the few ACPI facts the kernel needs: how to power off
+ * (FADT PM1a control block or, on hardware-reduced ACPI such as QEMU
+ * microvm, the sleep control register, with SLP_TYP from the DSDT's \_S5
+ * package), and the RTC century register. ACPI 6.4 sections 5.2.5 (RSDP),
+ * 5.2.9 (FADT), 7.4.2 (\_S5), 4.8.3.7 (sleep control register).
+ *
+ * The acpi_parse_* functions are pure and host-tested; they decode bytes
+ * with bounds checks and never trust a table's own length beyond its
+ * buffer. acpi_init reads firmware memory (identity mapped) at boot.
+ */
+#ifndef KERNEL_ACPI_H
+#define KERNEL_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Generic Address Structure: space 0 = memory, 1 = I/O port. */
+struct acpi_gas { uint8_t space, bit_width; uint64_t addr; };
+
+struct acpi_power {
+    int found;                  /* a FADT was found and parsed */
+    int hw_reduced;             /* FADT flag HW_REDUCED_ACPI (bit 20) */
+    uint32_t pm1a_cnt;          /* I/O port, 0 if none */
+    struct acpi_gas sleep_ctl;  /* hardware-reduced sleep control, addr 0 if none */
+    int s5_found;
+    uint8_t slp_typ_s5;
+    uint8_t century_reg;        /* CMOS index of the century, 0 if none */
+};
+
+/* Pure: sum of bytes is 0 mod 256. */
+int acpi_checksum_ok(const uint8_t *p, size_t n);
+/* Pure: find \_S5_ in AML (DSDT or SSDT bytes) and return SLP_TYPa; 0 ok,
+ * -1 not found or malformed. */
+int acpi_parse_s5(const uint8_t *aml, size_t n, uint8_t *slp_typ);
+/* Pure: fill out from FADT bytes (n = bytes available). 0 ok, -1 too short. */
+int acpi_parse_fadt(const uint8_t *fadt, size_t n, struct acpi_power *out, uint64_t *dsdt_addr);
+
+/* Kernel: locate RSDP (hint from the boot loader, else the BIOS areas),
+ * walk RSDT/XSDT, parse FADT and DSDT. Never fails: out->found says. */
+void acpi_init(uint64_t rsdp_hint, struct acpi_power *out);
+
+#endif

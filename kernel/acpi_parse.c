@@ -1,0 +1,90 @@
+/* kernel/acpi_parse.c: pure decoding of ACPI bytes (see acpi.h). */
+#include "kernel/acpi.h"
+
+#include <string.h>
+
+static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+int acpi_checksum_ok(const uint8_t *p, size_t n)
+{
+    uint8_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += p[i];
+    return s == 0;
+}
+
+/* One AML data object that may stand for SLP_TYPa: ZeroOp, OneOp,
+ * BytePrefix n, WordPrefix n (ACPI 6.4 20.2.3). */
+static int aml_small_int(const uint8_t *p, size_t n, uint8_t *v)
+{
+    if (n < 1)
+        return -1;
+    switch (p[0]) {
+    case 0x00: *v = 0; return 0;
+    case 0x01: *v = 1; return 0;
+    case 0x0a: if (n < 2) return -1; *v = p[1]; return 0;
+    case 0x0b: if (n < 3) return -1; *v = p[1]; return 0;
+    default: return -1;
+    }
+}
+
+int acpi_parse_s5(const uint8_t *aml, size_t n, uint8_t *slp_typ)
+{
+    /* NameOp(0x08) [ '\' ] "_S5_" PackageOp(0x12) PkgLength NumElements elem... */
+    for (size_t i = 0; i + 4 <= n; i++) {
+        if (memcmp(aml + i, "_S5_", 4) != 0)
+            continue;
+        int named = (i >= 1 && aml[i - 1] == 0x08) ||
+                    (i >= 2 && aml[i - 1] == '\\' && aml[i - 2] == 0x08);
+        size_t j = i + 4;
+        if (!named || j >= n || aml[j] != 0x12)
+            continue;
+        j++;
+        if (j >= n)
+            return -1;
+        size_t follow = aml[j] >> 6;    /* PkgLength: bits 7:6 = extra bytes */
+        j += 1 + follow;
+        if (j + 1 >= n)
+            return -1;
+        j++;                            /* NumElements */
+        return aml_small_int(aml + j, n - j, slp_typ);
+    }
+    return -1;
+}
+
+static void gas_decode(const uint8_t *p, struct acpi_gas *g)
+{
+    g->space = p[0];
+    g->bit_width = p[1];
+    g->addr = le64(p + 4);
+}
+
+int acpi_parse_fadt(const uint8_t *f, size_t n, struct acpi_power *out, uint64_t *dsdt_addr)
+{
+    /* Offsets from ACPI 6.4 Table 5.9. */
+    if (n < 116)
+        return -1;
+    uint32_t len = le32(f + 4);
+    if (len < n)
+        n = len;
+    if (n < 116)
+        return -1;
+    *dsdt_addr = le32(f + 40);
+    out->pm1a_cnt = le32(f + 64);
+    out->century_reg = f[108];
+    uint32_t flags = le32(f + 112);
+    out->hw_reduced = (flags >> 20) & 1;
+    if (n >= 148 && le64(f + 140))
+        *dsdt_addr = le64(f + 140);
+    if (n >= 184 && !out->pm1a_cnt) {
+        struct acpi_gas g;
+        gas_decode(f + 172, &g);
+        if (g.space == 1 && g.addr <= 0xffff)
+            out->pm1a_cnt = (uint32_t)g.addr;
+    }
+    if (n >= 256)
+        gas_decode(f + 244, &out->sleep_ctl);
+    out->found = 1;
+    return 0;
+}

@@ -1,0 +1,34 @@
+/* kernel/cmdline.h: the kernel command line as key[=value] words. Pure.
+ *
+ * Words are separated by spaces; a word without '=' is a flag with value "".
+ * The parser copies the line into the caller's struct; lookups return
+ * pointers into that copy. Unknown keys are the caller's business (QEMU
+ * microvm appends its own, e.g. virtio_mmio.device=...). Host-tested.
+ *
+ * Keys the kernel reads (docs/architecture.md):
+ *   log=error|warn|info|debug   console log level (default info)
+ *   debugexit                   power off through isa-debug-exit (tests)
+ *   test.poweroff               power off cleanly once boot is done (tests)
+ *   test.fault=KIND             raise a fault after boot (tests): pf, ud, de,
+ *                               gp, panic
+ */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include <stddef.h>
+#include "kernel/klimits.h"
+
+struct cmdline_arg { const char *key, *val; };
+struct cmdline {
+    char buf[CMDLINE_MAX];
+    struct cmdline_arg args[CMDLINE_MAX_ARGS];
+    size_t nargs;
+};
+
+/* 0 ok; -1 the line was longer than CMDLINE_MAX or had more than
+ * CMDLINE_MAX_ARGS words (what fitted is kept). s may be NULL (empty). */
+int cmdline_parse(struct cmdline *c, const char *s);
+/* The value of the last occurrence of key ("" for a flag), or NULL. */
+const char *cmdline_get(const struct cmdline *c, const char *key);
+
+#endif

@@ -1,0 +1,31 @@
+/* kernel/intr.h: the IDT, interrupt dispatch and the exception dump.
+ *
+ * Exceptions (vectors 0-31) print vector, name, error code, RIP, CR2, CR3,
+ * all registers and a frame-pointer backtrace, then stop the machine with
+ * POWER_EXIT_EXCEPTION. Device interrupts go to handlers registered with
+ * intr_register; a handler only acknowledges the device and notes work
+ * (loop_wake) — the work itself runs on the event loop. EOI is sent by the
+ * dispatcher after the handler.
+ */
+#ifndef KERNEL_INTR_H
+#define KERNEL_INTR_H
+
+#include <stdint.h>
+
+struct intr_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;  /* pushed by the CPU */
+};
+
+typedef void (*intr_handler)(void *arg);
+
+void intr_init(void);
+/* vector in 0x40..0xdf; returns 0 or -1 if taken or out of range. */
+int intr_register(uint8_t vector, intr_handler fn, void *arg);
+/* Print a backtrace starting from frame pointer rbp. */
+void intr_backtrace(uint64_t rbp);
+/* Count of interrupts taken, by kind, for diagnostics. */
+uint64_t intr_count_timer(void);
+
+#endif

@@ -1,0 +1,15 @@
+/* kernel/kernel.h: what the layers above may use of the kernel: logging,
+ * clocks, the event loop and its timers, the CSPRNG, page allocation and
+ * panic. Upper layers include this header only (tools/check-layers.sh). */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include "kernel/clock.h"
+#include "kernel/csprng.h"
+#include "kernel/klimits.h"
+#include "kernel/log.h"
+#include "kernel/loop.h"
+#include "kernel/memory.h"
+#include "kernel/panic.h"
+
+#endif

@@ -1,0 +1,172 @@
+/* kernel/main.c: kmain, the init order, and the only place (with the event
+ * loop) that wires the layers together (docs/architecture.md).
+ *
+ * Init order, and why:
+ *   1. serial console + log sink   everything after can report
+ *   2. PVH start info checked      the only input from the loader
+ *   3. command line                log level and test switches apply early
+ *   4. IDT                         faults from here on are dumped
+ *   5. memory map -> pages, heap   malloc works after this
+ *   6. ACPI (FADT, \_S5)           power-off works after this
+ *   7. LAPIC, PIC masked, clocks   timestamps and deadlines after this
+ *   8. CSPRNG                      needs nothing above; everything may use it
+ *   9. banner, self-tests          the four libraries run for real
+ *  10. test hooks (test mode)      deliberate faults, scheduled power-off
+ *  11. event loop                  never returns
+ */
+#include <stdio.h>
+#include <string.h>
+#include "drivers/drivers.h"
+#include "kernel/acpi.h"
+#include "kernel/arch.h"
+#include "kernel/clock.h"
+#include "kernel/cmdline.h"
+#include "kernel/csprng.h"
+#include "kernel/intr.h"
+#include "kernel/klimits.h"
+#include "kernel/lapic.h"
+#include "kernel/log.h"
+#include "kernel/loop.h"
+#include "kernel/memory.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "kernel/pvh.h"
+#include "kernel/testhooks.h"
+#include "net/net.h"
+#include "store/store.h"
+
+#define APPLIANCE_VERSION "0.1.0"
+
+static struct cmdline cmdline;
+
+static void read_cmdline(const struct hvm_start_info *si)
+{
+    const char *s = si->cmdline_paddr ? (const char *)(uintptr_t)si->cmdline_paddr : NULL;
+    if (cmdline_parse(&cmdline, s) < 0)
+        log_warn("boot", "command line longer than %d bytes or %d words: the rest is ignored",
+                 CMDLINE_MAX, CMDLINE_MAX_ARGS);
+    const char *lv = cmdline_get(&cmdline, "log");
+    enum log_level lvl;
+    if (lv && log_level_parse(lv, &lvl) == 0)
+        log_set_level(lvl);
+    else if (lv)
+        log_warn("boot", "log=%s: unknown level (use error, warn, info or debug); keeping info", lv);
+}
+
+static size_t read_memmap(const struct hvm_start_info *si, struct e820_entry *out)
+{
+    if (si->version < 1 || !si->memmap_paddr || !si->memmap_entries)
+        return 0;
+    size_t n = si->memmap_entries;
+    if (n > E820_MAX_ENTRIES) {
+        log_warn("mem", "memory map has %zu entries; reading the first %d", n, E820_MAX_ENTRIES);
+        n = E820_MAX_ENTRIES;
+    }
+    const struct hvm_memmap_table_entry *m = (const void *)(uintptr_t)si->memmap_paddr;
+    for (size_t i = 0; i < n; i++) {
+        out[i].addr = m[i].addr;
+        out[i].size = m[i].size;
+        out[i].type = m[i].type;
+        log_debug("mem", "e820 %#016llx-%#016llx type %u", (unsigned long long)m[i].addr,
+                  (unsigned long long)(m[i].addr + m[i].size), m[i].type);
+    }
+    return n;
+}
+
+static double mib(uint64_t b) { return (double)b / (1024.0 * 1024.0); }
+
+static void power_off_timer(void *arg)
+{
+    (void)arg;
+    power_off(POWER_EXIT_OK);
+}
+
+void kmain(const struct hvm_start_info *si);
+void kmain(const struct hvm_start_info *si)
+{
+    serial_init();
+    log_set_sink(serial_write);
+
+    if (si->magic != PVH_START_MAGIC) {
+        log_error("boot", "PVH start info magic is %#x, want %#x: not booted by a PVH loader",
+                  si->magic, PVH_START_MAGIC);
+        power_halt();
+    }
+    read_cmdline(si);
+    int debugexit = cmdline_get(&cmdline, "debugexit") != NULL;
+    struct acpi_power acpi;
+    memset(&acpi, 0, sizeof acpi);
+    power_init(&acpi, debugexit);
+
+    intr_init();
+
+    static struct e820_entry map[E820_MAX_ENTRIES];
+    size_t nmap = read_memmap(si, map);
+    if (nmap == 0)
+        panic("boot: the loader gave no memory map (PVH start info version %u)", si->version);
+    struct memory_reserved rsv[8];
+    size_t nrsv = 0;
+    const struct hvm_modlist_entry *mods = (const void *)(uintptr_t)si->modlist_paddr;
+    for (uint32_t i = 0; mods && i < si->nr_modules && nrsv < 8; i++) {
+        rsv[nrsv].start = mods[i].paddr;
+        rsv[nrsv].end = mods[i].paddr + mods[i].size;
+        nrsv++;
+    }
+    if (memory_init(map, nmap, rsv, nrsv) < 0)
+        panic("boot: memory set-up failed (see above)");
+
+    acpi_init(si->rsdp_paddr, &acpi);
+    power_init(&acpi, debugexit);
+
+    lapic_init();
+    if (clock_init(acpi.century_reg) < 0)
+        panic("clock: the PIT does not count, so the TSC cannot be calibrated");
+
+    csprng_init();
+
+    struct memory_info mi;
+    memory_get_info(&mi);
+    struct clock_info ci;
+    clock_get_info(&ci);
+    log_info("boot", "appliance %s: picolibc %s, %s, %s", APPLIANCE_VERSION,
+             __PICOLIBC_VERSION__, net_versions(), store_version());
+    log_info("mem", "ram=%.1fMiB usable=%.1fMiB kernel=%.1fMiB heap=%.1fMiB pool=%.1fMiB",
+             mib(mi.ram_bytes), mib(mi.usable_bytes), mib(mi.kernel_bytes),
+             mib(mi.heap_bytes), mib(mi.pool_free_bytes));
+    log_info("clock", "tsc=%.3fMHz lapic=%.3fMHz calibrated in %.1fms wall=%lld",
+             (double)ci.tsc_hz / 1e6, (double)ci.lapic_hz / 1e6, (double)ci.calib_ns / 1e6,
+             (long long)ci.boot_epoch);
+    if (csprng_ready())
+        log_info("entropy", "csprng seeded from %s", csprng_source());
+    else
+        log_warn("entropy", "no hardware entropy source (CPU lacks RDSEED/RDRAND): "
+                 "TLS will not be served; use a CPU with RDRAND or add virtio-rng");
+
+    /* picolibc: printf of a double, through the real stdout stream. */
+    char dbl[32];
+    snprintf(dbl, sizeof dbl, "%.4f", 3.14159265358979);
+    int fail = strcmp(dbl, "3.1416") != 0;
+    printf("[%s] picolibc printf(\"%%.4f\", pi) = %s\n", fail ? "FAIL" : "ok", dbl);
+    if (fail)
+        log_error("selftest", "picolibc printf of a double gave %s, want 3.1416: FAILED", dbl);
+    else
+        log_info("selftest", "picolibc printf %%.4f of pi = %s ok", dbl);
+    fail |= net_selftest() < 0;
+    fail |= store_selftest() < 0;
+    if (fail) {
+        log_error("selftest", "boot self-test failed");
+        power_off(POWER_EXIT_SELFTEST);
+    }
+    log_info("selftest", "all passed");
+
+    const char *fault = cmdline_get(&cmdline, "test.fault");
+    if (fault)
+        testhooks_fault(fault);
+    if (cmdline_get(&cmdline, "test.poweroff"))
+        loop_timer_add(0, power_off_timer, NULL);
+
+    memory_get_info(&mi);
+    log_info("boot", "ready in %.1fms (heap used %.1fKiB); idle until the network layer lands",
+             (double)clock_monotonic_ns() / 1e6, (double)mi.heap_used / 1024.0);
+    loop_run();
+}

@@ -1,0 +1,86 @@
+/* Unit tests of kernel/acpi_parse.c: checksums, \_S5 in AML, FADT fields. */
+#include "kernel/acpi.h"
+#include "tests/unit/check.h"
+
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+
+int main(void)
+{
+    uint8_t t[8] = { 1, 2, 3, 4, 5, 6, 7, 0 };
+    t[7] = (uint8_t)(0 - 28);
+    CHECK(acpi_checksum_ok(t, 8));
+    t[0] ^= 1;
+    CHECK(!acpi_checksum_ok(t, 8));
+
+    uint8_t typ = 0xee;
+    /* Name(_S5, Package(4) { 5, 5, 0, 0 }) with BytePrefix. */
+    const uint8_t s5a[] = { 0x10, 0x08, '_', 'S', '5', '_', 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0, 0 };
+    CHECK(acpi_parse_s5(s5a, sizeof s5a, &typ) == 0 && typ == 5);
+    /* QEMU q35: Name(\_S5, Package(4) { Zero, Zero, Zero, Zero }). */
+    const uint8_t s5b[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00 };
+    typ = 0xee;
+    CHECK(acpi_parse_s5(s5b, sizeof s5b, &typ) == 0 && typ == 0);
+    /* OneOp, and a two-byte PkgLength. */
+    const uint8_t s5c[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x40, 0x00, 0x02, 0x01, 0x01 };
+    CHECK(acpi_parse_s5(s5c, sizeof s5c, &typ) == 0 && typ == 1);
+    /* "_S5_" inside a method body (not after NameOp) is skipped; a later
+     * real one is found. */
+    const uint8_t s5d[] = { 0x70, '_', 'S', '5', '_', 0x12, 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 0x07, 0 };
+    CHECK(acpi_parse_s5(s5d, sizeof s5d, &typ) == 0 && typ == 7);
+    /* Missing, truncated, unexpected element type. */
+    const uint8_t none[] = { 0x08, '_', 'S', '4', '_', 0x12, 0x06, 0x04, 0 };
+    CHECK(acpi_parse_s5(none, sizeof none, &typ) == -1);
+    const uint8_t trunc[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06 };
+    CHECK(acpi_parse_s5(trunc, sizeof trunc, &typ) == -1);
+    const uint8_t trunc2[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0a };
+    CHECK(acpi_parse_s5(trunc2, sizeof trunc2, &typ) == -1);
+    const uint8_t weird[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0e, 1, 2, 3, 4, 5, 6, 7, 8 };
+    CHECK(acpi_parse_s5(weird, sizeof weird, &typ) == -1);
+    CHECK(acpi_parse_s5(s5a, 0, &typ) == -1);
+
+    /* FADT: a revision-6 table (276 bytes). */
+    uint8_t f[276];
+    memset(f, 0, sizeof f);
+    memcpy(f, "FACP", 4);
+    put32(f + 4, sizeof f);
+    put32(f + 40, 0x7fe1000);            /* DSDT */
+    put32(f + 64, 0x604);                /* PM1a_CNT_BLK */
+    f[108] = 0x32;                       /* century */
+    put32(f + 112, 1u << 20);            /* HW_REDUCED_ACPI */
+    put64(f + 140, 0x7fe2000);           /* X_DSDT wins over DSDT */
+    f[244] = 0; f[245] = 8; put64(f + 248, 0xfea00000);   /* sleep control, memory */
+    struct acpi_power p;
+    memset(&p, 0, sizeof p);
+    uint64_t dsdt = 0;
+    CHECK(acpi_parse_fadt(f, sizeof f, &p, &dsdt) == 0);
+    CHECK_U64(dsdt, 0x7fe2000);
+    CHECK_U64(p.pm1a_cnt, 0x604);
+    CHECK_U64(p.century_reg, 0x32);
+    CHECK(p.hw_reduced == 1 && p.found == 1);
+    CHECK_U64(p.sleep_ctl.addr, 0xfea00000);
+    CHECK_U64(p.sleep_ctl.space, 0);
+    /* An old, short FADT (ACPI 1.0, 116 bytes): no X_ fields read. */
+    memset(&p, 0, sizeof p);
+    put32(f + 4, 116);
+    CHECK(acpi_parse_fadt(f, 116, &p, &dsdt) == 0);
+    CHECK_U64(dsdt, 0x7fe1000);
+    CHECK_U64(p.sleep_ctl.addr, 0);
+    /* PM1a only in the X_ block (I/O space). */
+    memset(&p, 0, sizeof p);
+    put32(f + 4, sizeof f);
+    put32(f + 64, 0);
+    f[172] = 1; f[173] = 16; put64(f + 176, 0xb004);
+    CHECK(acpi_parse_fadt(f, sizeof f, &p, &dsdt) == 0);
+    CHECK_U64(p.pm1a_cnt, 0xb004);
+    /* The table's own length is not trusted beyond the buffer, and a table
+     * shorter than its required fields is refused. */
+    put32(f + 4, 100000);
+    memset(&p, 0, sizeof p);
+    CHECK(acpi_parse_fadt(f, 120, &p, &dsdt) == 0);
+    CHECK_U64(p.sleep_ctl.addr, 0);
+    put32(f + 4, 40);
+    CHECK(acpi_parse_fadt(f, sizeof f, &p, &dsdt) == -1);
+    CHECK(acpi_parse_fadt(f, 50, &p, &dsdt) == -1);
+    return check_done("test_acpi");
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# install-packages.sh: install the Debian packages the build, `make run`
+# and `make test` need, only those missing. Needs root (or sudo) only when
+# something is missing. The list is the one place that names them.
+set -euo pipefail
+pkgs=(
+  gcc make binutils xz-utils ca-certificates   # build, unpack
+  meson ninja-build                            # picolibc
+  tcl                                          # SQLite's amalgamation generator
+  qemu-system-x86                              # make run, image tests
+  python3 python3-pytest                       # test runner
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-packages: installing ${missing[*]}" >&2
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-packages: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
