@@ -162,7 +162,7 @@ $(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.
 unit: $(UNIT_BINS)
 
 check-layers:
-	tools/check-layers.sh
+	tools/check-layers.py
 
 test: all unit
 	$(PY) -m pytest -q -p no:cacheprovider tests

@@ -8,7 +8,7 @@
  * Keys the kernel reads (docs/architecture.md):
  *   log=error|warn|info|debug   console log level (default info)
  *   debugexit                   power off through isa-debug-exit (tests)
- *   test.poweroff               power off cleanly once boot is done (tests)
+ *   test.poweroff[=MS]          power off cleanly MS ms after boot (tests)
  *   test.fault=KIND             raise a fault after boot (tests): pf, ud, de,
  *                               gp, panic
  */

@@ -91,6 +91,21 @@ int memory_init(const struct e820_entry *map, size_t n,
             pmem_reserve(&pm, reg[i].start, reg[i].end);
         }
     }
+    /* Touch the first and last page of every region above 4 GiB: a wrong
+     * mapping faults here, at boot, not under load. */
+    for (size_t i = 0; i < nr; i++) {
+        if (reg[i].end <= 4 * GiB)
+            continue;
+        volatile uint64_t *lo = (volatile uint64_t *)(uintptr_t)(reg[i].start > 4 * GiB ? reg[i].start : 4 * GiB);
+        volatile uint64_t *hi = (volatile uint64_t *)(uintptr_t)(reg[i].end - 8);
+        *lo = 0x5a5a5a5a5a5a5a5aULL;
+        *hi = ~0x5a5a5a5a5a5a5a5aULL;
+        if (*lo != 0x5a5a5a5a5a5a5a5aULL || *hi != ~0x5a5a5a5a5a5a5a5aULL)
+            panic("mem: RAM at %#llx-%#llx does not hold a pattern",
+                  (unsigned long long)reg[i].start, (unsigned long long)reg[i].end);
+        log_debug("mem", "high RAM %#llx-%#llx mapped and probed",
+                  (unsigned long long)reg[i].start, (unsigned long long)reg[i].end);
+    }
     info.usable_bytes = pm.free_pages * 4096;
 
     uint64_t pool = info.usable_bytes / MEM_PAGE_POOL_DIV;

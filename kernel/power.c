@@ -47,10 +47,14 @@ static void acpi_s5(void)
 _Noreturn void power_off(enum power_exit code)
 {
     cpu_cli();
+    /* Say it first: with debugexit, QEMU is gone after the port write. */
+    if (code == POWER_EXIT_OK)
+        log_info("power", "powering off");
+    else
+        log_error("power", "stopped (exit code %d); system halted", (int)code);
     if (power_debug_exit)
         outl(DEBUG_EXIT_PORT, 0x10u | (unsigned)code);
     if (code == POWER_EXIT_OK) {
-        log_info("power", "powering off");
         acpi_s5();
         /* The machine goes off asynchronously (QEMU finishes the current
          * translation block first): give it a moment before saying no. */
@@ -58,8 +62,6 @@ _Noreturn void power_off(enum power_exit code)
         while (clock_monotonic_ns() < until)
             cpu_pause();
         log_error("power", "ACPI power-off did not take effect; halting");
-    } else {
-        log_error("power", "stopped (exit code %d); system halted", (int)code);
     }
     power_halt();
 }

@@ -20,8 +20,9 @@ __attribute__((noinline)) static void testhooks_gp_fault(void)
 
 __attribute__((noinline)) static void testhooks_divide(void)
 {
-    volatile int zero = 0;
-    volatile int x = 1 / zero;
+    /* Both operands volatile: GCC turns 1 / x into a compare, not a div. */
+    volatile int num = 7, zero = 0;
+    volatile int x = num / zero;
     (void)x;
 }
 

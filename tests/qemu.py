@@ -1,0 +1,113 @@
+"""Boot the real image in QEMU and read its serial console.
+
+Guest(...) starts qemu-system-x86_64 (TCG unless ACCEL=kvm), serial on
+stdout, with isa-debug-exit when asked. A reader thread keeps every console
+line with the host time it arrived. Every wait has a timeout; the context
+manager kills QEMU on exit, so no test leaves a process behind. Each QEMU
+carries -name RUN_TAG so the session guard can find strays.
+"""
+import os
+import re
+import subprocess
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNEL = os.path.join(ROOT, "build", "appliance.elf")
+RUN_TAG = f"appliance-test-{os.getpid()}"
+ACCEL = os.environ.get("ACCEL", "tcg")
+
+# QEMU exit statuses: isa-debug-exit gives ((0x10 | code) << 1) | 1
+# (kernel/power.h); ACPI S5 power-off gives 0.
+EXIT_OK, EXIT_PANIC, EXIT_EXCEPTION, EXIT_CONFIG, EXIT_SELFTEST = 33, 35, 37, 39, 41
+EXIT_ACPI_OFF = 0
+
+
+class Guest:
+    def __init__(self, append="", machine="q35", mem="128M", cpu="max",
+                 debugexit=True, extra=(), kernel=KERNEL):
+        self.cmd = ["qemu-system-x86_64", "-name", RUN_TAG, "-M", machine,
+                    "-accel", ACCEL, "-cpu", cpu, "-m", mem, "-nodefaults",
+                    "-no-reboot", "-display", "none", "-serial", "stdio",
+                    "-kernel", kernel]
+        if debugexit:
+            self.cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+            append = ("debugexit " + append).strip()
+        self.cmd += ["-append", append] + list(extra)
+        self.lines = []          # (host seconds since start, text)
+        self.cond = threading.Condition()
+        self.proc = None
+        self.t0 = None
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        threading.Thread(target=self._read, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            with self.cond:
+                self.lines.append((time.monotonic() - self.t0, text))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait(timeout=10)
+
+    @property
+    def output(self):
+        with self.cond:
+            return "\n".join(t for _, t in self.lines)
+
+    def wait_for(self, pattern, timeout=30):
+        """First console line matching pattern (regex): (host_time, match)."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self.cond:
+            while True:
+                for t, text in self.lines[seen:]:
+                    m = rx.search(text)
+                    if m:
+                        return t, m
+                seen = len(self.lines)
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and seen == len(self.lines)
+                                 and not self._reader_may_add()):
+                    raise AssertionError(f"no console line matches {pattern!r} within {timeout}s; "
+                                         f"console:\n{self.output}\nstderr: {self._stderr()}")
+                self.cond.wait(min(left, 0.2))
+
+    def _reader_may_add(self):
+        return not self.proc.stdout.closed and self.proc.poll() is None
+
+    def _stderr(self):
+        if self.proc.poll() is None:
+            return "(running)"
+        return self.proc.stderr.read().decode("utf-8", "replace")
+
+    def wait_exit(self, timeout=30):
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"QEMU still running after {timeout}s; console:\n{self.output}")
+        time.sleep(0.05)         # let the reader drain the pipe
+        return rc
+
+
+def boot(append="", timeout=30, **kw):
+    """Boot to exit; returns (exit status, console text)."""
+    with Guest(append=append, **kw) as g:
+        rc = g.wait_exit(timeout)
+        return rc, g.output
