@@ -9,6 +9,7 @@ pkgs=(
   tcl                                          # SQLite's amalgamation generator
   qemu-system-x86                              # make run, image tests
   python3 python3-pytest                       # test runner
+  iproute2 procps                              # tests: ss, pgrep
 )
 missing=()
 for p in "${pkgs[@]}"; do
