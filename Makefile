@@ -20,7 +20,7 @@ B := build
 PY := /usr/bin/python3
 # V=1 prints full compiler lines.
 V ?= 0
-Q := $(if $(filter 1,$(V)),,@echo "  CC $<";)
+Q = $(if $(filter 1,$(V)),,@echo "  CC $<";)
 
 PICOLIBC := $(DEPS)/picolibc
 LWIP_DIR := $(DEPS)/src/lwip-2.2.1
@@ -147,14 +147,14 @@ run: all
 
 # ---------------------------------------------------------------- tests
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
-PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c \
+PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
   kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/host/%,$(UNIT_SRCS))
 
-$(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.h) | $(STAMP_PKGS)
+$(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h) | $(STAMP_PKGS)
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS)
 
