@@ -3,6 +3,9 @@
  * serial: COM1 (0x3f8) 16550 UART, 115200 8N1, polled output. Writes wait
  * for the transmitter with a bounded spin, so a missing UART loses bytes
  * instead of hanging the kernel. Callable from any context.
+ *
+ * pci.h, virtio.h, virtq.h and netdev.h hold the bus, transport, ring and
+ * network-device contracts.
  */
 #ifndef DRIVERS_DRIVERS_H
 #define DRIVERS_DRIVERS_H
@@ -11,5 +14,11 @@
 
 void serial_init(void);
 void serial_write(const char *s, size_t n);
+
+/* Devices found on the PCI bus at boot (kernel/main.c wires them up). */
+struct pci_dev;
+struct netdev;
+/* virtio-net on a PCI function: a ready netdev, or NULL (logged). */
+struct netdev *virtio_net_attach(const struct pci_dev *p);
 
 #endif

@@ -70,10 +70,13 @@ void acpi_init(uint64_t rsdp_hint, struct acpi_power *out)
     uint64_t fadt = 0;
     for (uint64_t e = root + 36; e + entsz <= root + rlen; e += entsz) {
         uint64_t t = entsz == 8 ? rd64(e) : rd32(e);
-        if (table_ok(t, "FACP")) {
+        uint32_t mlen;
+        if (!fadt && table_ok(t, "FACP"))
             fadt = t;
-            break;
-        }
+        else if (!out->ecam_base && (mlen = table_ok(t, "MCFG")) != 0 &&
+                 acpi_parse_mcfg((const uint8_t *)(uintptr_t)t, mlen, &out->ecam_base,
+                                 &out->ecam_bus_start, &out->ecam_bus_end) < 0)
+            out->ecam_base = 0;
     }
     uint64_t dsdt = 0;
     uint32_t flen = fadt ? table_ok(fadt, "FACP") : 0;

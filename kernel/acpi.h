@@ -25,6 +25,10 @@ struct acpi_power {
     int s5_found;
     uint8_t slp_typ_s5;
     uint8_t century_reg;        /* CMOS index of the century, 0 if none */
+    /* PCI Express ECAM from the MCFG table (PCI Firmware spec 3.2 4.1.2),
+     * segment 0 only; ecam_base 0 when absent (e.g. -M pc). */
+    uint64_t ecam_base;
+    uint8_t ecam_bus_start, ecam_bus_end;
 };
 
 /* Pure: sum of bytes is 0 mod 256. */
@@ -34,6 +38,10 @@ int acpi_checksum_ok(const uint8_t *p, size_t n);
 int acpi_parse_s5(const uint8_t *aml, size_t n, uint8_t *slp_typ);
 /* Pure: fill out from FADT bytes (n = bytes available). 0 ok, -1 too short. */
 int acpi_parse_fadt(const uint8_t *fadt, size_t n, struct acpi_power *out, uint64_t *dsdt_addr);
+
+/* Pure: the segment-0 entry of an MCFG table (n bytes); 0 ok, -1 none. */
+int acpi_parse_mcfg(const uint8_t *mcfg, size_t n, uint64_t *base, uint8_t *bus_start,
+                    uint8_t *bus_end);
 
 /* Kernel: locate RSDP (hint from the boot loader, else the BIOS areas),
  * walk RSDT/XSDT, parse FADT and DSDT. Never fails: out->found says. */

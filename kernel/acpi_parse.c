@@ -88,3 +88,26 @@ int acpi_parse_fadt(const uint8_t *f, size_t n, struct acpi_power *out, uint64_t
     out->found = 1;
     return 0;
 }
+
+int acpi_parse_mcfg(const uint8_t *m, size_t n, uint64_t *base, uint8_t *bus_start,
+                    uint8_t *bus_end)
+{
+    /* 36-byte header, 8 reserved bytes, then 16-byte allocation entries:
+     * base (8), segment (2), start bus (1), end bus (1), reserved (4). */
+    if (n < 44)
+        return -1;
+    uint32_t len = le32(m + 4);
+    if (len < n)
+        n = len;
+    for (size_t off = 44; off + 16 <= n; off += 16) {
+        uint16_t seg = (uint16_t)(m[off + 8] | m[off + 9] << 8);
+        uint64_t b = le64(m + off);
+        if (seg != 0 || b == 0 || m[off + 11] < m[off + 10])
+            continue;
+        *base = b;
+        *bus_start = m[off + 10];
+        *bus_end = m[off + 11];
+        return 0;
+    }
+    return -1;
+}

@@ -11,6 +11,8 @@
  *   test.poweroff[=MS]          power off cleanly MS ms after boot (tests)
  *   test.fault=KIND             raise a fault after boot (tests): pf, ud, de,
  *                               gp, panic
+ *   ip=dhcp|A.B.C.D/N  gw=A.B.C.D   address configuration (default dhcp)
+ *   test.tcpsvc=PORT            the test-only TCP service (net.h)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H

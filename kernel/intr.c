@@ -67,6 +67,46 @@ int intr_register(uint8_t vector, intr_handler fn, void *arg)
 
 uint64_t intr_count_timer(void) { return timer_irqs; }
 
+uint8_t intr_alloc(intr_handler fn, void *arg)
+{
+    for (unsigned v = 0x40; v < VEC_PIC_BASE; v++)
+        if (intr_register((uint8_t)v, fn, arg) == 0)
+            return (uint8_t)v;
+    return 0;
+}
+
+#define IOAPIC_BASE 0xfec00000u
+/* Indirect registers (82093AA datasheet): IOREGSEL at +0, IOWIN at +0x10. */
+static uint32_t ioapic_read(uint32_t reg)
+{
+    mmio_write32(IOAPIC_BASE, reg);
+    return mmio_read32(IOAPIC_BASE + 0x10);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+    mmio_write32(IOAPIC_BASE, reg);
+    mmio_write32(IOAPIC_BASE + 0x10, v);
+}
+
+uint8_t intr_cpu_apic_id(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    return (uint8_t)(r[1] >> 24);
+}
+
+int ioapic_route(uint8_t gsi, uint8_t vector, int level, int active_low)
+{
+    unsigned max = (ioapic_read(1) >> 16) & 0xff;     /* IOAPICVER: max entry */
+    if (gsi > max)
+        return -1;
+    uint32_t lo = vector | (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0);
+    ioapic_write(0x11 + 2u * gsi, (uint32_t)intr_cpu_apic_id() << 24);
+    ioapic_write(0x10 + 2u * gsi, lo);                  /* unmasked, fixed, physical */
+    return 0;
+}
+
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
 {

@@ -23,6 +23,16 @@ typedef void (*intr_handler)(void *arg);
 void intr_init(void);
 /* vector in 0x40..0xdf; returns 0 or -1 if taken or out of range. */
 int intr_register(uint8_t vector, intr_handler fn, void *arg);
+/* Take the next free vector in 0x40..0xdf for fn; returns it, or 0 when
+ * all are taken. */
+uint8_t intr_alloc(intr_handler fn, void *arg);
+/* Route IOAPIC input gsi (legacy PCI INTx: the interrupt line the firmware
+ * wrote) to vector on this CPU. Level-triggered, active-high is what QEMU's
+ * PIIX and ICH9 PIRQ routing presents. 0 or -1 (gsi out of range). IOAPIC at
+ * its architectural default 0xfec00000 (QEMU's only IOAPIC). */
+int ioapic_route(uint8_t gsi, uint8_t vector, int level, int active_low);
+/* Local APIC id of this CPU, for MSI-X message addresses. */
+uint8_t intr_cpu_apic_id(void);
 /* Print a backtrace starting from frame pointer rbp. */
 void intr_backtrace(uint64_t rbp);
 /* Count of interrupts taken, by kind, for diagnostics. */

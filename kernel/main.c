@@ -11,13 +11,17 @@
  *   7. LAPIC, PIC masked, clocks   timestamps and deadlines after this
  *   8. CSPRNG                      needs nothing above; everything may use it
  *   9. banner, self-tests          the four libraries run for real
- *  10. test hooks (test mode)      deliberate faults, scheduled power-off
- *  11. event loop                  never returns
+ *  10. PCI, virtio devices         after clocks (device deadlines) and heap
+ *  11. network                     address by DHCP or static (command line)
+ *  12. test hooks (test mode)      deliberate faults, test service, power-off
+ *  13. event loop                  never returns
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "drivers/drivers.h"
+#include "drivers/pci.h"
+#include "drivers/virtio.h"
 #include "kernel/acpi.h"
 #include "kernel/arch.h"
 #include "kernel/clock.h"
@@ -167,6 +171,43 @@ void kmain(const struct hvm_start_info *si)
     }
     log_info("selftest", "all passed");
 
+    pci_init(acpi.ecam_base, acpi.ecam_bus_start, acpi.ecam_bus_end);
+    static struct pci_dev pcidevs[PCI_MAX_DEVICES];
+    int npci = pci_enumerate(pcidevs, PCI_MAX_DEVICES);
+    struct netdev *nic = NULL;
+    for (int i = 0; i < npci; i++) {
+        uint16_t type = virtio_pci_type(&pcidevs[i]);
+        if (type == VIRTIO_ID_NET && !nic)
+            nic = virtio_net_attach(&pcidevs[i]);
+        else if (type)
+            log_info("pci", "%02x:%02x.%u virtio device type %u: no driver yet", pcidevs[i].bus,
+                     pcidevs[i].dev, pcidevs[i].fn, type);
+    }
+    log_info("pci", "%d functions found", npci);
+    if (nic) {
+        struct net_ipv4 ipcfg;
+        char err[160];
+        if (net_parse_config(cmdline_get(&cmdline, "ip"), cmdline_get(&cmdline, "gw"), &ipcfg, err,
+                             sizeof err) < 0) {
+            log_error("net", "%s", err);
+            power_off(POWER_EXIT_CONFIG);
+        }
+        if (net_start(nic, &ipcfg) < 0)
+            log_error("net", "network start failed: not serving");
+    } else {
+        log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci)");
+    }
+
+    const char *svc = cmdline_get(&cmdline, "test.tcpsvc");
+    if (svc && nic) {
+        char *end;
+        unsigned long port = strtoul(svc, &end, 10);
+        if (*end || port == 0 || port > 65535)
+            log_error("test", "test.tcpsvc=%s: want a port 1-65535", svc);
+        else
+            net_testsvc_start((uint16_t)port);
+    }
+
     const char *fault = cmdline_get(&cmdline, "test.fault");
     if (fault)
         testhooks_fault(fault);
@@ -183,7 +224,7 @@ void kmain(const struct hvm_start_info *si)
     }
 
     memory_get_info(&mi);
-    log_info("boot", "ready in %.1fms (heap used %.1fKiB); idle until the network layer lands",
+    log_info("boot", "ready in %.1fms (heap used %.1fKiB)",
              (double)clock_monotonic_ns() / 1e6, (double)mi.heap_used / 1024.0);
     loop_run();
 }

@@ -156,6 +156,15 @@ void memory_free_pages(uint64_t addr, uint64_t npages)
 /* picolibc's malloc grows its arena through sbrk; ours hands out the heap
  * run chosen by memory_init (picolibc's own sbrk would use link-time symbols,
  * a fixed size). Failure is ENOMEM, which malloc turns into NULL. */
+int memory_map_mmio(uint64_t start, uint64_t len)
+{
+    if (len == 0 || start + len < start)
+        return -1;
+    if (start + len <= 4 * GiB)
+        return 0;
+    return map_identity(start, start + len);
+}
+
 void *sbrk(ptrdiff_t incr)
 {
     if (!heap_base) {

@@ -32,5 +32,8 @@ void memory_get_info(struct memory_info *out);
 /* Physically contiguous, zeroed pages for devices; 0 when none. */
 uint64_t memory_alloc_pages(uint64_t npages, uint64_t align_pages);
 void memory_free_pages(uint64_t addr, uint64_t npages);
+/* Identity-map a device's MMIO range (a PCI BAR above 4 GiB; below is
+ * mapped at boot). 0, or -1 beyond 512 GiB or out of page-table pages. */
+int memory_map_mmio(uint64_t start, uint64_t len);
 
 #endif

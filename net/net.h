@@ -1,13 +1,42 @@
-/* net/net.h: the network layer's public interface (lwIP, and later the
- * firewall and TLS streams). For now: version strings for the banner and
- * the boot self-test. Event-loop context only. */
+/* net/net.h: the network layer's public interface: lwIP over a netdev,
+ * address configuration, and (test mode only) the TCP test service.
+ * Event-loop context only.
+ */
 #ifndef NET_NET_H
 #define NET_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct netdev;
 
 /* "lwIP 2.2.1, BearSSL 0.6" (static storage). */
 const char *net_versions(void);
 /* Initialise lwIP and check BearSSL SHA-256 against FIPS 180-2's "abc"
  * vector; logs each result. 0 ok, -1 a check failed. */
 int net_selftest(void);
+
+struct net_ipv4 {
+    int dhcp;
+    uint8_t addr[4], prefix, gw[4];
+    int has_gw;
+};
+/* Pure: ip ("dhcp", NULL or "A.B.C.D/N") and gw (NULL or "A.B.C.D") ->
+ * cfg. 0, or -1 with a message naming the fix in err. */
+int net_parse_config(const char *ip, const char *gw, struct net_ipv4 *cfg, char *err, size_t errlen);
+/* Pure: strict dotted quad -> 4 bytes; 0 or -1. */
+int net_parse_ipv4(const char *s, uint8_t out[4]);
+
+/* Bring the interface up on nd with cfg and register the network poller
+ * on the event loop. Logs "listening" once the address is up. 0 or -1. */
+int net_start(struct netdev *nd, const struct net_ipv4 *cfg);
+/* 1 once the interface has its address. */
+int net_ready(void);
+
+/* Test-only TCP service (test.tcpsvc=PORT; never in a normal boot): the
+ * first line of each connection picks the mode: "echo", "sink" (reply with
+ * the SHA-256 hex of everything received until the client's FIN) or
+ * "source N" (send N bytes of the test pattern, then close). 0 or -1. */
+int net_testsvc_start(uint16_t port);
 
 #endif

@@ -82,5 +82,22 @@ int main(void)
     put32(f + 4, 40);
     CHECK(acpi_parse_fadt(f, sizeof f, &p, &dsdt) == -1);
     CHECK(acpi_parse_fadt(f, 50, &p, &dsdt) == -1);
+
+    /* MCFG: skip a segment-1 entry, take segment 0; short tables refused. */
+    uint8_t m[76];
+    memset(m, 0, sizeof m);
+    memcpy(m, "MCFG", 4);
+    put32(m + 4, sizeof m);
+    put64(m + 44, 0xc0000000); m[52] = 1; m[54] = 0; m[55] = 0x3f;     /* segment 1 */
+    put64(m + 60, 0xb0000000); m[68] = 0; m[70] = 0; m[71] = 0xff;     /* segment 0 */
+    uint64_t base = 0;
+    uint8_t b0 = 9, b1 = 9;
+    CHECK(acpi_parse_mcfg(m, sizeof m, &base, &b0, &b1) == 0);
+    CHECK_U64(base, 0xb0000000);
+    CHECK(b0 == 0 && b1 == 0xff);
+    CHECK(acpi_parse_mcfg(m, 59, &base, &b0, &b1) == -1);            /* entry cut */
+    put32(m + 4, 60);                                                   /* length says 1 entry */
+    CHECK(acpi_parse_mcfg(m, sizeof m, &base, &b0, &b1) == -1);
+    CHECK(acpi_parse_mcfg(m, 40, &base, &b0, &b1) == -1);
     return check_done("test_acpi");
 }

@@ -1,0 +1,69 @@
+/* drivers/virtio.h: the virtio 1.x modern PCI transport.
+ *
+ * Choice: modern only (virtio 1.2 4.1.4, capabilities in PCI config space,
+ * VIRTIO_F_VERSION_1 required). Legacy I/O-port devices are refused, so one
+ * code path serves -device virtio-*-pci with or without
+ * disable-legacy=on (transitional devices expose the modern capabilities
+ * too). Device initialisation follows 3.1.1 step by step, with
+ * FEATURES_OK read back (3.1.1 step 6). Every wait on the device (reset)
+ * has a deadline; a device that misses it is logged and marked FAILED.
+ *
+ * Interrupts: MSI-X with one vector for the whole device (config changes
+ * and all queues) when the device has MSI-X, else legacy INTx routed
+ * through the IOAPIC, where the handler reads the ISR register to
+ * acknowledge (4.1.4.5). The handler only calls loop_wake(); drivers poll
+ * their queues from the event loop.
+ *
+ * Context: event loop, except the interrupt handler.
+ */
+#ifndef DRIVERS_VIRTIO_H
+#define DRIVERS_VIRTIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "drivers/pci.h"
+#include "drivers/virtq.h"
+
+#define VIRTIO_VENDOR 0x1af4
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_RNG 4
+#define VIRTIO_F_VERSION_1 (1ULL << 32)
+#define VIRTIO_MAX_QUEUES 4
+
+struct virtio_dev {
+    const struct pci_dev *pci;
+    const char *name;                   /* "virtio-net@00:03.0" style */
+    char namebuf[32];
+    uint16_t type;                      /* VIRTIO_ID_* */
+    volatile uint8_t *common, *isr, *devcfg, *notify;
+    uint32_t notify_mult;
+    uint64_t features;                  /* negotiated */
+    uint16_t qnoff[VIRTIO_MAX_QUEUES]; /* queue_notify_off, read at set-up */
+    bool msix;
+    uint8_t vector;
+    uint64_t irqs;
+};
+
+/* The virtio device type of a PCI function, 0 if it is not virtio. */
+uint16_t virtio_pci_type(const struct pci_dev *p);
+/* Find the capabilities, map the BARs, reset. 0 or -1 (logged). */
+int virtio_probe(struct virtio_dev *v, const struct pci_dev *p);
+/* Steps 2-6 of 3.1.1: acknowledge, driver, offer wanted & device features
+ * (VERSION_1 always), FEATURES_OK. required bits missing -> -1 (logged). */
+int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required);
+/* Allocate ring memory (pages), program queue index with at most max_size
+ * entries and enable it. cookies must hold the chosen size (<= max_size).
+ * Returns the size, or -1. */
+int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
+                       uint16_t max_size, void **cookies);
+/* Interrupt set-up (MSI-X or INTx), then DRIVER_OK. */
+int virtio_start(struct virtio_dev *v);
+void virtio_notify(struct virtio_dev *v, uint16_t index);
+void virtio_fail(struct virtio_dev *v);
+/* Device-specific configuration, read consistently (config_generation). */
+void virtio_config_read(struct virtio_dev *v, uint32_t off, void *buf, uint32_t len);
+/* Publish q and notify the device when it asked for it. */
+void virtio_kick(struct virtio_dev *v, uint16_t index, struct virtq *q);
+
+#endif

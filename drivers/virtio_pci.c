@@ -1,0 +1,261 @@
+/* drivers/virtio_pci.c: virtio 1.x modern PCI transport (see virtio.h).
+ * Register offsets: virtio 1.2 4.1.4.3 (common configuration structure). */
+#include "drivers/virtio.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "kernel/arch.h"
+#include "kernel/clock.h"
+#include "kernel/intr.h"
+#include "kernel/log.h"
+#include "kernel/loop.h"
+#include "kernel/memory.h"
+
+/* Common configuration, byte offsets and widths. */
+#define CC_DFSELECT 0x00    /* le32 device_feature_select */
+#define CC_DF 0x04          /* le32 device_feature */
+#define CC_GFSELECT 0x08    /* le32 driver_feature_select */
+#define CC_GF 0x0c          /* le32 driver_feature */
+#define CC_MSIX_CONFIG 0x10 /* le16 config_msix_vector */
+#define CC_NUMQ 0x12        /* le16 num_queues */
+#define CC_STATUS 0x14      /* u8 device_status */
+#define CC_CFGGEN 0x15      /* u8 config_generation */
+#define CC_Q_SELECT 0x16    /* le16 */
+#define CC_Q_SIZE 0x18      /* le16 */
+#define CC_Q_MSIX 0x1a      /* le16 */
+#define CC_Q_ENABLE 0x1c    /* le16 */
+#define CC_Q_NOFF 0x1e      /* le16 queue_notify_off */
+#define CC_Q_DESC 0x20      /* le64 */
+#define CC_Q_DRIVER 0x28    /* le64 */
+#define CC_Q_DEVICE 0x30    /* le64 */
+
+/* Device status bits (2.1). */
+#define ST_ACK 1
+#define ST_DRIVER 2
+#define ST_DRIVER_OK 4
+#define ST_FEATURES_OK 8
+#define ST_FAILED 128
+
+/* virtio_pci_cap cfg_type (4.1.4). */
+#define CAP_COMMON 1
+#define CAP_NOTIFY 2
+#define CAP_ISR 3
+#define CAP_DEVICE 4
+
+#define RESET_DEADLINE_NS 100000000ULL   /* 100 ms */
+#define NO_VECTOR 0xffff
+
+static void w8(volatile uint8_t *b, uint32_t o, uint8_t v) { *(volatile uint8_t *)(b + o) = v; }
+static void w16(volatile uint8_t *b, uint32_t o, uint16_t v) { *(volatile uint16_t *)(b + o) = v; }
+static void w32(volatile uint8_t *b, uint32_t o, uint32_t v) { *(volatile uint32_t *)(b + o) = v; }
+static uint8_t r8(volatile uint8_t *b, uint32_t o) { return *(volatile uint8_t *)(b + o); }
+static uint16_t r16(volatile uint8_t *b, uint32_t o) { return *(volatile uint16_t *)(b + o); }
+static uint32_t r32(volatile uint8_t *b, uint32_t o) { return *(volatile uint32_t *)(b + o); }
+static void w64(volatile uint8_t *b, uint32_t o, uint64_t v)
+{
+    /* 4.1.3.1: 64-bit fields may be written as two 32-bit halves, low first. */
+    w32(b, o, (uint32_t)v);
+    w32(b, o + 4, (uint32_t)(v >> 32));
+}
+
+uint16_t virtio_pci_type(const struct pci_dev *p)
+{
+    if (p->vendor != VIRTIO_VENDOR)
+        return 0;
+    if (p->device >= 0x1040 && p->device <= 0x107f)
+        return (uint16_t)(p->device - 0x1040);
+    if (p->device >= 0x1000 && p->device <= 0x103f)     /* transitional: 4.1.2.1 */
+        return p->subsys_device;
+    return 0;
+}
+
+static int reset(struct virtio_dev *v)
+{
+    w8(v->common, CC_STATUS, 0);
+    /* 4.1.4.3.2: reset completes when device_status reads back 0. */
+    uint64_t until = clock_monotonic_ns() + RESET_DEADLINE_NS;
+    while (r8(v->common, CC_STATUS) != 0) {
+        if (clock_monotonic_ns() > until) {
+            log_error("virtio", "%s: reset not done after 100 ms: device disabled", v->name);
+            return -1;
+        }
+        cpu_pause();
+    }
+    return 0;
+}
+
+int virtio_probe(struct virtio_dev *v, const struct pci_dev *p)
+{
+    memset(v, 0, sizeof *v);
+    v->pci = p;
+    v->type = virtio_pci_type(p);
+    static const char *const names[] = { [1] = "virtio-net", [2] = "virtio-blk", [4] = "virtio-rng" };
+    snprintf(v->namebuf, sizeof v->namebuf, "%s@%02x:%02x.%u",
+             v->type < 5 && names[v->type] ? names[v->type] : "virtio", p->bus, p->dev, p->fn);
+    v->name = v->namebuf;
+    for (uint8_t c = pci_find_cap(p, PCI_CAP_VENDOR, 0); c; c = pci_find_cap(p, PCI_CAP_VENDOR, c)) {
+        uint8_t type = pci_read8(p, c + 3), bar = pci_read8(p, c + 4);
+        uint32_t off = pci_read32(p, c + 8), len = pci_read32(p, c + 12);
+        if (bar > 5 || p->bar[bar].io || !p->bar[bar].addr || (uint64_t)off + len > p->bar[bar].size)
+            continue;
+        if (memory_map_mmio(p->bar[bar].addr, p->bar[bar].size) < 0)
+            continue;
+        volatile uint8_t *base = (volatile uint8_t *)(uintptr_t)(p->bar[bar].addr + off);
+        if (type == CAP_COMMON && !v->common && len >= 0x38)
+            v->common = base;
+        else if (type == CAP_NOTIFY && !v->notify) {
+            v->notify = base;
+            v->notify_mult = pci_read32(p, c + 16);
+        } else if (type == CAP_ISR && !v->isr)
+            v->isr = base;
+        else if (type == CAP_DEVICE && !v->devcfg)
+            v->devcfg = base;
+    }
+    if (!v->common || !v->notify || !v->isr) {
+        log_warn("virtio", "%s: no modern virtio capabilities (legacy-only device): not used", v->name);
+        return -1;
+    }
+    pci_enable(p, 0);
+    return reset(v);
+}
+
+int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required)
+{
+    required |= VIRTIO_F_VERSION_1;
+    w8(v->common, CC_STATUS, ST_ACK);
+    w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER);
+    w32(v->common, CC_DFSELECT, 0);
+    uint64_t dev = r32(v->common, CC_DF);
+    w32(v->common, CC_DFSELECT, 1);
+    dev |= (uint64_t)r32(v->common, CC_DF) << 32;
+    if ((dev & required) != required) {
+        log_error("virtio", "%s: device lacks required features %#llx (offers %#llx)", v->name,
+                  (unsigned long long)(required & ~dev), (unsigned long long)dev);
+        virtio_fail(v);
+        return -1;
+    }
+    v->features = dev & (wanted | required);
+    w32(v->common, CC_GFSELECT, 0);
+    w32(v->common, CC_GF, (uint32_t)v->features);
+    w32(v->common, CC_GFSELECT, 1);
+    w32(v->common, CC_GF, (uint32_t)(v->features >> 32));
+    w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
+    if (!(r8(v->common, CC_STATUS) & ST_FEATURES_OK)) {
+        log_error("virtio", "%s: device refused features %#llx", v->name, (unsigned long long)v->features);
+        virtio_fail(v);
+        return -1;
+    }
+    return 0;
+}
+
+int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
+                       uint16_t max_size, void **cookies)
+{
+    if (index >= r16(v->common, CC_NUMQ) || index >= VIRTIO_MAX_QUEUES)
+        return -1;
+    w16(v->common, CC_Q_SELECT, index);
+    uint16_t size = r16(v->common, CC_Q_SIZE);
+    if (size == 0)
+        return -1;
+    if (size > max_size)
+        size = max_size;
+    /* Round down to a power of two: our ring arithmetic masks indexes. */
+    while (size & (size - 1))
+        size &= (uint16_t)(size - 1);
+    size_t ds, as, us;
+    virtq_area_sizes(size, &ds, &as, &us);
+    uint64_t dp = memory_alloc_pages((ds + 4095) / 4096, 1);
+    uint64_t ap = memory_alloc_pages((as + 4095) / 4096, 1);
+    uint64_t up = memory_alloc_pages((us + 4095) / 4096, 1);
+    if (!dp || !ap || !up) {
+        log_error("virtio", "%s: no memory for queue %u (%u entries)", v->name, index, size);
+        return -1;
+    }
+    virtq_init(q, size, (void *)(uintptr_t)dp, (void *)(uintptr_t)ap, (void *)(uintptr_t)up, cookies);
+    w16(v->common, CC_Q_SIZE, size);
+    w64(v->common, CC_Q_DESC, dp);
+    w64(v->common, CC_Q_DRIVER, ap);
+    w64(v->common, CC_Q_DEVICE, up);
+    v->qnoff[index] = r16(v->common, CC_Q_NOFF);
+    w16(v->common, CC_Q_ENABLE, 1);
+    return size;
+}
+
+static void virtio_irq(void *arg)
+{
+    struct virtio_dev *v = arg;
+    v->irqs++;
+    if (!v->msix)
+        (void)r8(v->isr, 0);        /* reading ISR acknowledges INTx (4.1.4.5) */
+    loop_wake();
+}
+
+int virtio_start(struct virtio_dev *v)
+{
+    uint8_t vec = intr_alloc(virtio_irq, v);
+    if (!vec) {
+        log_error("virtio", "%s: no free interrupt vector", v->name);
+        virtio_fail(v);
+        return -1;
+    }
+    v->vector = vec;
+    uint16_t nq = r16(v->common, CC_NUMQ);
+    if (pci_msix_enable(v->pci, &vec, 1) == 1) {
+        v->msix = true;
+        w16(v->common, CC_MSIX_CONFIG, 0);
+        int ok = r16(v->common, CC_MSIX_CONFIG) == 0;
+        for (uint16_t i = 0; i < nq; i++) {
+            w16(v->common, CC_Q_SELECT, i);
+            if (!r16(v->common, CC_Q_ENABLE))
+                continue;
+            w16(v->common, CC_Q_MSIX, 0);
+            ok &= r16(v->common, CC_Q_MSIX) == 0;   /* NO_VECTOR back = refused */
+        }
+        if (!ok)
+            v->msix = false;
+    }
+    if (v->msix) {
+        pci_enable(v->pci, 1);
+    } else {
+        if (v->pci->irq_pin == 0 || v->pci->irq_line == 0 || v->pci->irq_line == 0xff ||
+            ioapic_route(v->pci->irq_line, vec, 1, 0) < 0) {
+            log_error("virtio", "%s: neither MSI-X nor a routable INTx line", v->name);
+            virtio_fail(v);
+            return -1;
+        }
+        pci_enable(v->pci, 0);
+    }
+    w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+    log_info("virtio", "%s: ready, features %#llx, interrupts via %s (vector %#x%s)", v->name,
+             (unsigned long long)v->features, v->msix ? "MSI-X" : "INTx/IOAPIC", vec,
+             v->msix ? "" : ", line");
+    return 0;
+}
+
+void virtio_notify(struct virtio_dev *v, uint16_t index)
+{
+    w16(v->notify, (uint32_t)v->qnoff[index] * v->notify_mult, index);
+}
+
+void virtio_kick(struct virtio_dev *v, uint16_t index, struct virtq *q)
+{
+    if (virtq_publish(q))
+        virtio_notify(v, index);
+}
+
+void virtio_fail(struct virtio_dev *v)
+{
+    w8(v->common, CC_STATUS, r8(v->common, CC_STATUS) | ST_FAILED);
+}
+
+void virtio_config_read(struct virtio_dev *v, uint32_t off, void *buf, uint32_t len)
+{
+    uint8_t *b = buf;
+    for (int tries = 0; tries < 10; tries++) {
+        uint8_t gen = r8(v->common, CC_CFGGEN);
+        for (uint32_t i = 0; i < len; i++)
+            b[i] = v->devcfg ? r8(v->devcfg, off + i) : 0;
+        if (r8(v->common, CC_CFGGEN) == gen)
+            return;
+    }
+}

@@ -1,0 +1,276 @@
+/* net/testsvc.c: the test-only TCP service (see net.h), on lwIP's raw API.
+ * Exists only when the command line says test.tcpsvc=PORT.
+ *
+ * Back-pressure: echo acknowledges received bytes (tcp_recved) only once
+ * they are queued for sending, so a client that does not read stalls its
+ * own window, not our memory; source writes only what tcp_sndbuf takes and
+ * continues from the sent callback.
+ *
+ * Test pattern: byte i of a stream is pattern[i % PATTERN_LEN], where the
+ * 65521-byte (prime) block comes from xorshift32 seeded with 2463534242
+ * (Marsaglia), little-endian words; tests/image/test_net.py builds the
+ * same block. A prime period means a dropped, duplicated or reordered
+ * segment shows up as a wrong byte.
+ */
+#include "net/net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bearssl_hash.h"
+#include "kernel/kernel.h"
+#include "lwip/tcp.h"
+
+#define PATTERN_LEN 65521
+#define CMD_MAX 64
+
+enum mode { M_CMD, M_ECHO, M_SINK, M_SOURCE };
+
+struct tconn {
+    enum mode mode;
+    char cmd[CMD_MAX];
+    unsigned cmdlen;
+    struct pbuf *pending;       /* echo: received, not yet queued */
+    uint64_t left, off;         /* source: bytes still to send, offset */
+    br_sha256_context sha;
+    int closing;
+};
+
+static uint8_t pattern[PATTERN_LEN];
+static unsigned nconns;
+
+static void pattern_init(void)
+{
+    uint32_t x = 2463534242u;
+    for (unsigned i = 0; i < PATTERN_LEN; i += 4) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        for (unsigned k = 0; k < 4 && i + k < PATTERN_LEN; k++)
+            pattern[i + k] = (uint8_t)(x >> (8 * k));
+    }
+}
+
+static void tconn_free(struct tcp_pcb *pcb, struct tconn *c)
+{
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    if (c) {
+        if (c->pending)
+            pbuf_free(c->pending);
+        free(c);
+        nconns--;
+    }
+}
+
+static void tconn_close(struct tcp_pcb *pcb, struct tconn *c)
+{
+    tconn_free(pcb, c);
+    if (tcp_close(pcb) != ERR_OK)
+        tcp_abort(pcb);
+}
+
+/* Echo: queue as much of the pending data as the send buffer takes. */
+static void echo_flush(struct tcp_pcb *pcb, struct tconn *c)
+{
+    while (c->pending) {
+        struct pbuf *p = c->pending;
+        u16_t room = tcp_sndbuf(pcb);
+        if (room == 0)
+            break;
+        u16_t n = p->len < room ? p->len : room;
+        if (tcp_write(pcb, p->payload, n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            break;
+        tcp_recved(pcb, n);
+        if (n == p->len) {
+            c->pending = p->next;
+            if (p->next)
+                pbuf_ref(p->next);
+            pbuf_free(p);
+        } else {
+            pbuf_remove_header(p, n);
+        }
+    }
+    tcp_output(pcb);
+}
+
+static void source_fill(struct tcp_pcb *pcb, struct tconn *c)
+{
+    while (c->left) {
+        u16_t room = tcp_sndbuf(pcb);
+        if (room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4)
+            break;
+        uint64_t n = c->left < room ? c->left : room;
+        unsigned at = (unsigned)(c->off % PATTERN_LEN);
+        if (n > PATTERN_LEN - at)
+            n = PATTERN_LEN - at;
+        if (n > TCP_MSS)
+            n = TCP_MSS;
+        /* The pattern is static: lwIP may reference it without copying. */
+        if (tcp_write(pcb, pattern + at, (u16_t)n, c->left > n ? TCP_WRITE_FLAG_MORE : 0) != ERR_OK)
+            break;
+        c->left -= n;
+        c->off += n;
+    }
+    tcp_output(pcb);
+    if (!c->left && !c->closing) {
+        c->closing = 1;
+        tconn_close(pcb, c);
+    }
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)len;
+    struct tconn *c = arg;
+    if (!c)
+        return ERR_OK;
+    if (c->mode == M_ECHO)
+        echo_flush(pcb, c);
+    else if (c->mode == M_SOURCE)
+        source_fill(pcb, c);
+    return ERR_OK;
+}
+
+static void start_mode(struct tcp_pcb *pcb, struct tconn *c)
+{
+    c->cmd[c->cmdlen] = 0;
+    if (strcmp(c->cmd, "echo") == 0) {
+        c->mode = M_ECHO;
+    } else if (strcmp(c->cmd, "sink") == 0) {
+        c->mode = M_SINK;
+        br_sha256_init(&c->sha);
+    } else if (strncmp(c->cmd, "source ", 7) == 0) {
+        char *end;
+        c->left = strtoull(c->cmd + 7, &end, 10);
+        c->mode = M_SOURCE;
+        if (*end) {
+            c->left = 0;
+            tcp_write(pcb, "bad length\n", 11, TCP_WRITE_FLAG_COPY);
+        }
+        source_fill(pcb, c);
+    } else {
+        tcp_write(pcb, "unknown mode\n", 13, TCP_WRITE_FLAG_COPY);
+        c->mode = M_SOURCE;     /* closes once the reply is queued */
+        source_fill(pcb, c);
+    }
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct tconn *c = arg;
+    (void)err;
+    if (!c) {
+        if (p)
+            pbuf_free(p);
+        return ERR_OK;
+    }
+    if (!p) {                               /* peer's FIN */
+        if (c->mode == M_SINK) {
+            uint8_t h[32];
+            char hex[66];
+            br_sha256_out(&c->sha, h);
+            for (int i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", h[i]);
+            hex[64] = '\n';
+            tcp_write(pcb, hex, 65, TCP_WRITE_FLAG_COPY);
+            tcp_output(pcb);
+        }
+        if (c->mode != M_SOURCE || !c->left)
+            tconn_close(pcb, c);
+        return ERR_OK;
+    }
+    /* Consume the command line byte by byte, then the rest by mode. */
+    struct pbuf *rest = p;
+    u16_t skip = 0;
+    if (c->mode == M_CMD) {
+        for (; skip < p->tot_len; skip++) {
+            char ch = (char)pbuf_get_at(p, skip);
+            if (ch == '\n') {
+                skip++;
+                tcp_recved(pcb, skip);
+                start_mode(pcb, c);
+                break;
+            }
+            if (c->cmdlen < CMD_MAX - 1)
+                c->cmdlen++, c->cmd[c->cmdlen - 1] = ch;
+        }
+        if (c->mode == M_CMD) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+            return ERR_OK;
+        }
+        if (skip == p->tot_len) {
+            pbuf_free(p);
+            return ERR_OK;
+        }
+        rest = pbuf_free_header(p, skip);
+    }
+    if (c->mode == M_SINK) {
+        for (struct pbuf *q = rest; q; q = q->next)
+            br_sha256_update(&c->sha, q->payload, q->len);
+        tcp_recved(pcb, rest->tot_len);
+        pbuf_free(rest);
+    } else if (c->mode == M_ECHO) {
+        if (c->pending)
+            pbuf_cat(c->pending, rest);
+        else
+            c->pending = rest;
+        echo_flush(pcb, c);
+    } else {
+        tcp_recved(pcb, rest->tot_len);     /* source: input ignored */
+        pbuf_free(rest);
+    }
+    return ERR_OK;
+}
+
+static void on_err(void *arg, err_t err)
+{
+    (void)err;
+    struct tconn *c = arg;
+    if (c) {                                /* the pcb is already gone */
+        if (c->pending)
+            pbuf_free(c->pending);
+        free(c);
+        nconns--;
+    }
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    struct tconn *c = calloc(1, sizeof *c);
+    if (!c) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    nconns++;
+    tcp_arg(pcb, c);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_nagle_disable(pcb);
+    return ERR_OK;
+}
+
+int net_testsvc_start(uint16_t port)
+{
+    pattern_init();
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb || tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+        log_error("testsvc", "cannot bind TCP port %u", port);
+        return -1;
+    }
+    struct tcp_pcb *l = tcp_listen_with_backlog(pcb, 64);
+    if (!l) {
+        log_error("testsvc", "cannot listen on TCP port %u", port);
+        return -1;
+    }
+    tcp_accept(l, on_accept);
+    log_warn("testsvc", "TEST-ONLY TCP service on port %u (echo, sink, source N)", port);
+    return 0;
+}

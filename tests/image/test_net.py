@@ -1,0 +1,220 @@
+"""Whole-image network tests over QEMU user networking (restrict=on, a
+loopback-only hostfwd): DHCP and static addresses, the virtio-net driver
+with MSI-X and with legacy INTx, and the test-only TCP service driven by
+real sockets: 1,000 sequential connections, 50 concurrent ones, and 50 MB
+each way with checksums."""
+import concurrent.futures
+import hashlib
+import re
+import socket
+import time
+
+import pytest
+
+from qemu import EXIT_CONFIG, EXIT_OK, Guest, boot
+
+SVC = 7
+MB = 1000 * 1000
+PATTERN_LEN = 65521
+
+
+def pattern_block():
+    """The service's test pattern (net/testsvc.c): xorshift32, LE words."""
+    out = bytearray(PATTERN_LEN + 3)
+    x = 2463534242
+    for i in range(0, PATTERN_LEN, 4):
+        x ^= (x << 13) & 0xffffffff
+        x ^= x >> 17
+        x ^= (x << 5) & 0xffffffff
+        out[i:i + 4] = x.to_bytes(4, "little")
+    return bytes(out[:PATTERN_LEN])
+
+
+def pattern(n):
+    block = pattern_block()
+    return (block * (n // PATTERN_LEN + 1))[:n]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def net_guest(append="test.tcpsvc=7", device="virtio-net-pci", machine="q35", port=None):
+    port = port or free_port()
+    g = Guest(append, machine=machine, extra=[
+        "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:{SVC}",
+        "-device", f"{device},netdev=n0"])
+    g.port = port
+    return g
+
+
+def connect(g, timeout=30):
+    return socket.create_connection(("127.0.0.1", g.port), timeout=timeout)
+
+
+def recv_all(s):
+    chunks = []
+    while True:
+        b = s.recv(1 << 16)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
+def echo_once(g, payload):
+    with connect(g) as s:
+        s.sendall(b"echo\n" + payload)
+        got = b""
+        while len(got) < len(payload):
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+        return got
+
+
+def test_dhcp_address_and_listening_line():
+    with net_guest() as g:
+        t_addr, m = g.wait_for(r"net: dhcp: address (\S+) mask (\S+) gateway (\S+) lease (\d+)s")
+        assert m.group(1) == "10.0.2.15" and m.group(2) == "255.255.255.0" and int(m.group(4)) > 0
+        t_listen, _ = g.wait_for(r"boot: listening on 10\.0\.2\.15")
+        assert "virtio-net@" in g.output and "interrupts via MSI-X" in g.output
+        assert re.search(r"mac 52:54:00:12:34:56 mtu 1500 link up", g.output)
+        # "listening" comes only once the address is up.
+        assert g.output.index("dhcp: address") < g.output.index("listening on")
+        assert echo_once(g, b"ping") == b"ping"
+
+
+def test_static_address_from_command_line():
+    with net_guest("test.tcpsvc=7 ip=10.0.2.15/24 gw=10.0.2.2") as g:
+        g.wait_for(r"net: static: address 10\.0\.2\.15 mask 255\.255\.255\.0 gateway 10\.0\.2\.2")
+        g.wait_for(r"listening on 10\.0\.2\.15")
+        assert "asking for an address by DHCP" not in g.output
+        assert echo_once(g, b"static") == b"static"
+
+
+@pytest.mark.parametrize("append,message", [
+    ("ip=10.0.2.300/24", "is not a dotted-quad IPv4 address"),
+    ("ip=10.0.2.15", "want ip=dhcp or ip=A.B.C.D/PREFIX"),
+    ("ip=10.0.2.15/33", "prefix length must be 1-32"),
+    ("gw=10.0.2.2", "gateway comes from the DHCP server"),
+])
+def test_bad_address_config_is_a_config_error(append, message):
+    rc, out = boot(append, extra=["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0"])
+    assert rc == EXIT_CONFIG, out
+    assert message in out
+    assert "listening" not in out
+
+
+def test_missing_nic_is_reported_and_boot_continues():
+    rc, out = boot("test.poweroff")
+    assert rc == EXIT_OK
+    assert "no virtio-net device" in out
+
+
+def test_service_absent_without_test_switch():
+    with net_guest(append="") as g:
+        g.wait_for(r"listening on")
+        assert "TEST-ONLY" not in g.output
+        # Nothing listens on the guest port: the forward connects, then the
+        # guest's RST closes it without data.
+        try:
+            with connect(g, timeout=5) as s:
+                s.sendall(b"echo\nx")
+                assert s.recv(10) == b""
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+
+
+@pytest.mark.parametrize("device", ["virtio-net-pci,vectors=0", "virtio-net-pci,disable-legacy=on"],
+                         ids=["intx", "modern-only"])
+def test_interrupt_fallback_and_modern_only_devices(device):
+    with net_guest(device=device) as g:
+        g.wait_for(r"listening on")
+        want = "INTx/IOAPIC" if "vectors=0" in device else "MSI-X"
+        assert f"interrupts via {want}" in g.output
+        payload = pattern(300000)
+        assert echo_once(g, payload) == payload
+
+
+def test_pc_machine_with_legacy_port_config():
+    with net_guest(machine="pc") as g:
+        g.wait_for(r"listening on")
+        assert "configuration space via ports 0xcf8/0xcfc" in g.output
+        assert echo_once(g, b"pc") == b"pc"
+
+
+def test_thousand_sequential_connections():
+    with net_guest() as g:
+        g.wait_for(r"listening on")
+        t0 = time.monotonic()
+        for i in range(1000):
+            msg = f"conn {i}".encode()
+            assert echo_once(g, msg) == msg, i
+        rate = 1000 / (time.monotonic() - t0)
+        print(f"\nsequential connections: {rate:.0f}/s")
+
+
+def test_fifty_concurrent_connections():
+    with net_guest() as g:
+        g.wait_for(r"listening on")
+        socks = [connect(g) for _ in range(50)]
+        try:
+            for i, s in enumerate(socks):
+                s.sendall(b"echo\n")
+            # Interleave: every connection is open at once, each echoes its
+            # own data back.
+            for rnd in range(3):
+                for i, s in enumerate(socks):
+                    s.sendall(f"{i}:{rnd};".encode())
+                for i, s in enumerate(socks):
+                    want = f"{i}:{rnd};".encode()
+                    got = b""
+                    while len(got) < len(want):
+                        got += s.recv(100)
+                    assert got == want
+        finally:
+            for s in socks:
+                s.close()
+
+        def big(i):
+            data = pattern(200000 + i)
+            return echo_once(g, data) == data
+        with concurrent.futures.ThreadPoolExecutor(50) as ex:
+            assert all(ex.map(big, range(50)))
+
+
+def test_fifty_megabytes_each_way_with_checksums():
+    n = 50 * MB
+    data = pattern(n)
+    want = hashlib.sha256(data).hexdigest()
+    with net_guest() as g:
+        g.wait_for(r"listening on")
+        # Upload: the guest hashes what it receives.
+        with connect(g, timeout=120) as s:
+            t0 = time.monotonic()
+            s.sendall(b"sink\n")
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            reply = recv_all(s).decode().strip()
+            up = n / (time.monotonic() - t0) / MB
+        assert reply == want
+        # Download: the guest streams the pattern; we hash what arrives.
+        with connect(g, timeout=120) as s:
+            t0 = time.monotonic()
+            s.sendall(f"source {n}\n".encode())
+            h = hashlib.sha256()
+            got = 0
+            while True:
+                b = s.recv(1 << 16)
+                if not b:
+                    break
+                h.update(b)
+                got += len(b)
+            down = n / (time.monotonic() - t0) / MB
+        assert got == n and h.hexdigest() == want
+        print(f"\nTCP over user networking, TCG: upload {up:.1f} MB/s, download {down:.1f} MB/s")
