@@ -20,5 +20,7 @@ struct pci_dev;
 struct netdev;
 /* virtio-net on a PCI function: a ready netdev, or NULL (logged). */
 struct netdev *virtio_net_attach(const struct pci_dev *p);
+/* virtio-rng on a PCI function: feeds the kernel CSPRNG. 0 or -1. */
+int virtio_rng_attach(const struct pci_dev *p);
 
 #endif

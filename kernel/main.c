@@ -151,8 +151,8 @@ void kmain(const struct hvm_start_info *si)
     if (csprng_ready())
         log_info("entropy", "csprng seeded from %s", csprng_source());
     else
-        log_warn("entropy", "no hardware entropy source (CPU lacks RDSEED/RDRAND): "
-                 "TLS will not be served; use a CPU with RDRAND or add virtio-rng");
+        log_warn("entropy", "CPU lacks RDSEED/RDRAND: waiting for virtio-rng "
+                 "(without a hardware entropy source TLS will not be served)");
 
     /* picolibc: printf of a double, through the real stdout stream. */
     char dbl[32];
@@ -175,15 +175,21 @@ void kmain(const struct hvm_start_info *si)
     static struct pci_dev pcidevs[PCI_MAX_DEVICES];
     int npci = pci_enumerate(pcidevs, PCI_MAX_DEVICES);
     struct netdev *nic = NULL;
+    int have_rng = 0;
     for (int i = 0; i < npci; i++) {
         uint16_t type = virtio_pci_type(&pcidevs[i]);
         if (type == VIRTIO_ID_NET && !nic)
             nic = virtio_net_attach(&pcidevs[i]);
+        else if (type == VIRTIO_ID_RNG && !have_rng)
+            have_rng = virtio_rng_attach(&pcidevs[i]) == 0;
         else if (type)
             log_info("pci", "%02x:%02x.%u virtio device type %u: no driver yet", pcidevs[i].bus,
                      pcidevs[i].dev, pcidevs[i].fn, type);
     }
     log_info("pci", "%d functions found", npci);
+    if (!csprng_ready() && !have_rng)
+        log_warn("entropy", "no hardware entropy source (no RDSEED/RDRAND, no virtio-rng): "
+                 "TLS will not be served; use a CPU with RDRAND or add -device virtio-rng-pci");
     if (nic) {
         struct net_ipv4 ipcfg;
         char err[160];

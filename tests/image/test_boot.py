@@ -126,7 +126,22 @@ def test_idle_uses_little_host_cpu():
 def test_no_hardware_entropy_is_reported():
     rc, out = boot("test.poweroff", cpu="qemu64")
     assert rc == EXIT_OK, out
-    assert "no hardware entropy source" in out and "TLS will not be served" in out
+    assert "no hardware entropy source (no RDSEED/RDRAND, no virtio-rng): TLS will not be served" in out
+    assert "csprng seeded" not in out
+
+
+def test_virtio_rng_seeds_the_csprng_without_rdrand():
+    rc, out = boot("test.poweroff=300", cpu="qemu64", extra=["-device", "virtio-rng-pci"])
+    assert rc == EXIT_OK, out
+    assert "entropy: csprng seeded from virtio-rng" in out
+    assert "no hardware entropy source (" not in out
+
+
+def test_virtio_rng_with_rdrand_is_extra_entropy():
+    rc, out = boot("test.poweroff=300", extra=["-device", "virtio-rng-pci,disable-legacy=on"])
+    assert rc == EXIT_OK, out
+    assert re.search(r"csprng seeded from (rdseed|rdrand)", out)
+    assert "virtio-rng@" in out and "ready" in out
 
 
 def test_entropy_from_cpu_when_present():
