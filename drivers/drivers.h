@@ -4,8 +4,8 @@
  * for the transmitter with a bounded spin, so a missing UART loses bytes
  * instead of hanging the kernel. Callable from any context.
  *
- * pci.h, virtio.h, virtq.h and netdev.h hold the bus, transport, ring and
- * network-device contracts.
+ * pci.h, virtio.h, virtq.h, netdev.h and blkdev.h hold the bus, transport,
+ * ring, network-device and block-device contracts.
  */
 #ifndef DRIVERS_DRIVERS_H
 #define DRIVERS_DRIVERS_H
@@ -20,6 +20,9 @@ struct pci_dev;
 struct netdev;
 /* virtio-net on a PCI function: a ready netdev, or NULL (logged). */
 struct netdev *virtio_net_attach(const struct pci_dev *p);
+struct blkdev;
+/* virtio-blk on a PCI function: a ready blkdev, or NULL (logged). */
+struct blkdev *virtio_blk_attach(const struct pci_dev *p);
 /* virtio-rng on a PCI function: feeds the kernel CSPRNG. 0 or -1. */
 int virtio_rng_attach(const struct pci_dev *p);
 

@@ -13,6 +13,7 @@
  *                               gp, panic
  *   ip=dhcp|A.B.C.D/N  gw=A.B.C.D   address configuration (default dhcp)
  *   test.tcpsvc=PORT            the test-only TCP service (net.h)
+ *   test.disk=write:N|verify:N  the test-only disk exercise (blkdev.h)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H

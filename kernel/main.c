@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "drivers/blkdev.h"
 #include "drivers/drivers.h"
 #include "drivers/pci.h"
 #include "drivers/virtio.h"
@@ -176,10 +177,13 @@ void kmain(const struct hvm_start_info *si)
     int npci = pci_enumerate(pcidevs, PCI_MAX_DEVICES);
     struct netdev *nic = NULL;
     int have_rng = 0;
+    struct blkdev *disk = NULL;
     for (int i = 0; i < npci; i++) {
         uint16_t type = virtio_pci_type(&pcidevs[i]);
         if (type == VIRTIO_ID_NET && !nic)
             nic = virtio_net_attach(&pcidevs[i]);
+        else if (type == VIRTIO_ID_BLOCK && !disk)
+            disk = virtio_blk_attach(&pcidevs[i]);
         else if (type == VIRTIO_ID_RNG && !have_rng)
             have_rng = virtio_rng_attach(&pcidevs[i]) == 0;
         else if (type)
@@ -187,6 +191,9 @@ void kmain(const struct hvm_start_info *si)
                      pcidevs[i].dev, pcidevs[i].fn, type);
     }
     log_info("pci", "%d functions found", npci);
+    if (!disk)
+        log_warn("disk", "no virtio-blk data disk: persistent storage unavailable "
+                 "(add -drive if=none,id=d0,file=data.img,format=raw -device virtio-blk-pci,drive=d0)");
     if (!csprng_ready() && !have_rng)
         log_warn("entropy", "no hardware entropy source (no RDSEED/RDRAND, no virtio-rng): "
                  "TLS will not be served; use a CPU with RDRAND or add -device virtio-rng-pci");
@@ -212,6 +219,14 @@ void kmain(const struct hvm_start_info *si)
             log_error("test", "test.tcpsvc=%s: want a port 1-65535", svc);
         else
             net_testsvc_start((uint16_t)port);
+    }
+
+    const char *dtest = cmdline_get(&cmdline, "test.disk");
+    if (dtest) {
+        if (!disk)
+            log_error("disktest", "test.disk given but there is no disk");
+        else if (blkdev_test(disk, dtest) < 0)
+            log_error("disktest", "FAILED");
     }
 
     const char *fault = cmdline_get(&cmdline, "test.fault");
