@@ -25,8 +25,9 @@ EXIT_ACPI_OFF = 0
 
 class Guest:
     def __init__(self, append="", machine="q35", mem="128M", cpu="max",
-                 debugexit=True, extra=(), kernel=KERNEL):
-        self.cmd = ["qemu-system-x86_64", "-name", RUN_TAG, "-M", machine,
+                 debugexit=True, extra=(), kernel=KERNEL, prefix=()):
+        # prefix: e.g. ["ip", "netns", "exec", NS] (it execs QEMU in place).
+        self.cmd = list(prefix) + ["qemu-system-x86_64", "-name", RUN_TAG, "-M", machine,
                     "-accel", ACCEL, "-cpu", cpu, "-m", mem, "-nodefaults",
                     "-no-reboot", "-display", "none", "-serial", "stdio",
                     "-kernel", kernel]

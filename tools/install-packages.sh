@@ -9,7 +9,8 @@ pkgs=(
   tcl                                          # SQLite's amalgamation generator
   qemu-system-x86                              # make run, image tests
   python3 python3-pytest                       # test runner
-  iproute2 procps                              # tests: ss, pgrep
+  iproute2 procps                              # tests: ss, pgrep, netns
+  dnsmasq-base iputils-ping                    # tests: DHCP server, ping in a netns
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,86 @@
+"""Raw-network tests on the tap path: each test makes its own network
+namespace holding a tap device (192.0.2.1/24, a documentation range) and
+runs QEMU and the clients inside it, so no packet leaves the namespace.
+DHCP from dnsmasq in the namespace, a static address, ping and ARP."""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from qemu import Guest
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/dev/net/tun"),
+                                reason="needs root and /dev/net/tun for a network namespace with a tap")
+
+GUEST_MAC = "52:54:00:12:34:56"
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(list(args), check=check, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture
+def netns():
+    name = f"aptest-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    sh("ip", "netns", "add", name)
+    try:
+        ex = ["ip", "netns", "exec", name]
+        sh(*ex, "ip", "link", "set", "lo", "up")
+        sh(*ex, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
+        sh(*ex, "ip", "addr", "add", "192.0.2.1/24", "dev", "tap0")
+        sh(*ex, "ip", "link", "set", "tap0", "up")
+        yield ex
+    finally:
+        sh("ip", "netns", "pids", name, check=False)
+        for pid in sh("ip", "netns", "pids", name, check=False).stdout.split():
+            sh("kill", "-9", pid, check=False)
+        sh("ip", "netns", "del", name, check=False)
+
+
+def tap_guest(ex, append):
+    return Guest(append, prefix=ex, extra=[
+        "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+        "-device", "virtio-net-pci,netdev=n0"])
+
+
+def ping(ex, addr):
+    return sh(*ex, "ping", "-c", "3", "-i", "0.2", "-W", "2", addr, check=False)
+
+
+def test_dhcp_from_dnsmasq_ping_and_arp(netns, tmp_path):
+    dnsmasq = subprocess.Popen(
+        netns + ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--interface=tap0",
+                 "--bind-dynamic", "--port=0", "--no-resolv", "--no-hosts",
+                 f"--dhcp-leasefile={tmp_path}/leases",
+                 "--dhcp-range=192.0.2.50,192.0.2.60,255.255.255.0,1h",
+                 "--dhcp-option=option:router,192.0.2.1", "--log-dhcp"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with tap_guest(netns, "") as g:
+            _, m = g.wait_for(r"net: dhcp: address (192\.0\.2\.\d+) mask 255\.255\.255\.0 "
+                              r"gateway 192\.0\.2\.1 lease 3600s")
+            addr = m.group(1)
+            g.wait_for(rf"listening on {re.escape(addr)}")
+            r = ping(netns, addr)
+            assert r.returncode == 0 and " 0% packet loss" in r.stdout, r.stdout
+            neigh = sh(*netns, "ip", "neigh", "show", "dev", "tap0").stdout
+            assert re.search(rf"{re.escape(addr)} lladdr {GUEST_MAC}", neigh), neigh
+            # dnsmasq recorded the lease for our MAC.
+            leases = (tmp_path / "leases").read_text()
+            assert GUEST_MAC in leases and addr in leases
+    finally:
+        dnsmasq.kill()
+        dnsmasq.wait()
+
+
+def test_static_address_ping_and_arp(netns):
+    with tap_guest(netns, "ip=192.0.2.10/24 gw=192.0.2.1") as g:
+        g.wait_for(r"listening on 192\.0\.2\.10")
+        r = ping(netns, "192.0.2.10")
+        assert r.returncode == 0 and " 0% packet loss" in r.stdout, r.stdout
+        neigh = sh(*netns, "ip", "neigh", "show", "dev", "tap0").stdout
+        assert re.search(rf"192\.0\.2\.10 lladdr {GUEST_MAC}", neigh), neigh
+        # A wrong address gets no answer (the test can fail).
+        assert ping(netns, "192.0.2.11").returncode != 0
