@@ -9,8 +9,9 @@
  * VERSION_1 the header always has num_buffers) and a whole frame: 2 KiB
  * buffers, all posted at start and re-posted as soon as a frame is
  * copied out. Transmit copies into one of as many 2 KiB slots as the ring
- * has entries; completions are reclaimed on every tx and poll, and the
- * transmit queue asks for no interrupts (2.7.7).
+ * has entries; completions are reclaimed on every tx, and the transmit
+ * queue asks for interrupts only while the ring is full (2.7.7), so the
+ * caller's backlog is woken when slots free up.
  */
 #include "drivers/drivers.h"
 
@@ -69,9 +70,17 @@ static int vnet_tx(struct netdev *nd, const void *frame, size_t len)
         return -EMSGSIZE;
     reclaim_tx(n);
     if (n->tx_nfree == 0) {
-        nd->stats.tx_busy++;
-        return -EAGAIN;
+        /* Ring full: ask for a completion interrupt so the caller's backlog
+         * is retried when the device frees slots, then look once more in
+         * case it already did (2.7.7: enable, then re-check). */
+        virtq_set_interrupts(&n->txq, true);
+        reclaim_tx(n);
+        if (n->tx_nfree == 0) {
+            nd->stats.tx_busy++;
+            return -EAGAIN;
+        }
     }
+    virtq_set_interrupts(&n->txq, false);
     uint8_t *slot = n->tx_free[--n->tx_nfree];
     memset(slot, 0, HDR_LEN);
     memcpy(slot + HDR_LEN, frame, len);

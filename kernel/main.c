@@ -87,6 +87,7 @@ static void power_off_timer(void *arg)
 {
     (void)arg;
     uint64_t turns, halts;
+    net_log_stats();
     loop_stats(&turns, &halts);
     log_info("test", "power-off timer fired %.3fms after its deadline; loop turns=%llu halts=%llu timer_irqs=%llu",
              (double)(clock_monotonic_ns() - poweroff_at_ns) / 1e6, (unsigned long long)turns,

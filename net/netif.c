@@ -4,13 +4,18 @@
  * Receive: each loop turn takes up to RX_BUDGET frames from the device
  * straight into pool pbufs (one pbuf holds a whole 1514-byte frame, so one
  * copy: ring buffer -> pbuf) and hands them to lwIP. Transmit: lwIP's
- * linkoutput flattens the pbuf chain into the device's slot (netdev copies)
- * — a full ring answers ERR_MEM and TCP retransmits. lwIP's timeouts run
+ * linkoutput flattens the pbuf chain into the device's slot (netdev copies);
+ * when the ring is full the pbuf is referenced and queued in a backlog of
+ * TX_BACKLOG frames, sent in order as slots free (the driver wakes the
+ * loop then). lwIP does not retransmit a segment whose pbuf is still
+ * referenced, so queued frames are never sent twice. A full backlog drops
+ * and counts (TCP recovers). lwIP's timeouts run
  * from the loop; a loop timer is armed for the next one so an idle
  * appliance sleeps until then (ARP's 1 s tick is the floor).
  */
 #include "net/net.h"
 
+#include <errno.h>
 #include <string.h>
 #include "drivers/netdev.h"
 #include "kernel/kernel.h"
@@ -20,11 +25,13 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "lwip/prot/dhcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
 #define RX_BUDGET 64
+#define TX_BACKLOG 1024
 #define LINK_POLL_NS 1000000000ULL
 
 static struct netif nif;
@@ -35,15 +42,50 @@ static struct pbuf *spare;
 static uint64_t lwip_timer_id, lwip_timer_at;
 static uint64_t next_link_poll;
 static uint8_t txbuf[1536];
+static struct pbuf *backlog[TX_BACKLOG];
+static unsigned bl_head, bl_len;
+static uint64_t tx_dropped;
+
+static int send_now(struct pbuf *p)
+{
+    u16_t len = pbuf_copy_partial(p, txbuf, p->tot_len, 0);
+    return dev->tx(dev, txbuf, len);
+}
+
+/* Send queued frames in order while the device takes them; 1 if any went. */
+static int backlog_flush(void)
+{
+    int sent = 0;
+    while (bl_len) {
+        struct pbuf *p = backlog[bl_head];
+        if (send_now(p) == -EAGAIN)
+            break;
+        pbuf_free(p);
+        bl_head = (bl_head + 1) % TX_BACKLOG;
+        bl_len--;
+        sent = 1;
+    }
+    return sent;
+}
 
 static err_t link_output(struct netif *n, struct pbuf *p)
 {
     (void)n;
     if (p->tot_len > sizeof txbuf)
         return ERR_BUF;
-    u16_t len = pbuf_copy_partial(p, txbuf, p->tot_len, 0);
-    int rc = dev->tx(dev, txbuf, len);
-    return rc == 0 ? ERR_OK : ERR_MEM;
+    if (bl_len == 0) {
+        int rc = send_now(p);
+        if (rc != -EAGAIN)
+            return rc == 0 ? ERR_OK : ERR_IF;
+    }
+    if (bl_len == TX_BACKLOG) {
+        tx_dropped++;
+        return ERR_MEM;
+    }
+    pbuf_ref(p);
+    backlog[(bl_head + bl_len) % TX_BACKLOG] = p;
+    bl_len++;
+    return ERR_OK;
 }
 
 static err_t nif_init(struct netif *n)
@@ -91,7 +133,7 @@ static void lwip_timer_fired(void *arg)
 static int net_poll(void *arg)
 {
     (void)arg;
-    int work = 0;
+    int work = backlog_flush();
     for (int i = 0; i < RX_BUDGET; i++) {
         if (!spare && !(spare = pbuf_alloc(PBUF_RAW, 1514, PBUF_POOL)))
             break;                      /* pool empty: frames wait in the ring */
@@ -169,3 +211,22 @@ int net_start(struct netdev *nd, const struct net_ipv4 *cfg)
 }
 
 int net_ready(void) { return addr_up; }
+
+void net_log_stats(void)
+{
+    if (!dev)
+        return;
+    const struct netdev_stats *d = &dev->stats;
+    log_info("net", "%s: rx %llu frames %llu bytes (%llu dropped), tx %llu frames %llu bytes "
+             "(ring full %llu times), backlog %u queued %llu dropped, bad used %llu", dev->name,
+             (unsigned long long)d->rx_frames, (unsigned long long)d->rx_bytes,
+             (unsigned long long)d->rx_dropped, (unsigned long long)d->tx_frames,
+             (unsigned long long)d->tx_bytes, (unsigned long long)d->tx_busy, bl_len,
+             (unsigned long long)tx_dropped, (unsigned long long)d->bad_used);
+    log_info("net", "tcp: xmit %u recv %u drop %u memerr %u rterr %u proterr %u; pbuf pool err %u "
+             "tcp_seg err %u tcp_pcb err %u", (unsigned)lwip_stats.tcp.xmit, (unsigned)lwip_stats.tcp.recv,
+             (unsigned)lwip_stats.tcp.drop, (unsigned)lwip_stats.tcp.memerr,
+             (unsigned)lwip_stats.tcp.rterr, (unsigned)lwip_stats.tcp.proterr,
+             (unsigned)lwip_stats.memp[MEMP_PBUF_POOL]->err, (unsigned)lwip_stats.memp[MEMP_TCP_SEG]->err,
+             (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->err);
+}

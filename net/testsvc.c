@@ -1,10 +1,13 @@
 /* net/testsvc.c: the test-only TCP service (see net.h), on lwIP's raw API.
  * Exists only when the command line says test.tcpsvc=PORT.
  *
- * Back-pressure: echo acknowledges received bytes (tcp_recved) only once
- * they are queued for sending, so a client that does not read stalls its
- * own window, not our memory; source writes only what tcp_sndbuf takes and
- * continues from the sent callback.
+ * Back-pressure: echo copies what arrives into a per-connection buffer of
+ * TCP_WND bytes and frees the pbuf at once (holding pool pbufs would starve
+ * every other connection's receive path), and opens the window
+ * (tcp_recved) only as bytes leave that buffer for the send queue. A
+ * client that does not read therefore stalls its own window, never our
+ * memory; a peer that overruns the window it was given is aborted. Source
+ * writes only what tcp_sndbuf takes and continues from the sent callback.
  *
  * Test pattern: byte i of a stream is pattern[i % PATTERN_LEN], where the
  * 65521-byte (prime) block comes from xorshift32 seeded with 2463534242
@@ -30,7 +33,8 @@ struct tconn {
     enum mode mode;
     char cmd[CMD_MAX];
     unsigned cmdlen;
-    struct pbuf *pending;       /* echo: received, not yet queued */
+    uint8_t *buf;               /* echo: received, not yet queued (TCP_WND) */
+    uint32_t head, len;
     uint64_t left, off;         /* source: bytes still to send, offset */
     br_sha256_context sha;
     int closing;
@@ -57,9 +61,9 @@ static void tconn_free(struct tcp_pcb *pcb, struct tconn *c)
     tcp_recv(pcb, NULL);
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
     if (c) {
-        if (c->pending)
-            pbuf_free(c->pending);
+        free(c->buf);
         free(c);
         nconns--;
     }
@@ -72,26 +76,23 @@ static void tconn_close(struct tcp_pcb *pcb, struct tconn *c)
         tcp_abort(pcb);
 }
 
-/* Echo: queue as much of the pending data as the send buffer takes. */
+/* Echo: move buffered bytes to the send queue as far as it takes them. */
 static void echo_flush(struct tcp_pcb *pcb, struct tconn *c)
 {
-    while (c->pending) {
-        struct pbuf *p = c->pending;
+    while (c->len) {
         u16_t room = tcp_sndbuf(pcb);
         if (room == 0)
             break;
-        u16_t n = p->len < room ? p->len : room;
-        if (tcp_write(pcb, p->payload, n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+        uint32_t n = c->len, contig = TCP_WND - c->head;
+        if (n > contig)
+            n = contig;
+        if (n > room)
+            n = room;
+        if (tcp_write(pcb, c->buf + c->head, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
             break;
-        tcp_recved(pcb, n);
-        if (n == p->len) {
-            c->pending = p->next;
-            if (p->next)
-                pbuf_ref(p->next);
-            pbuf_free(p);
-        } else {
-            pbuf_remove_header(p, n);
-        }
+        c->head = (c->head + n) % TCP_WND;
+        c->len -= n;
+        tcp_recved(pcb, (u16_t)n);
     }
     tcp_output(pcb);
 }
@@ -132,6 +133,14 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     else if (c->mode == M_SOURCE)
         source_fill(pcb, c);
     return ERR_OK;
+}
+
+/* Every 500 ms: retry what a full send queue or an ERR_MEM stopped. A
+ * connection with nothing in flight gets no sent callback, so without this
+ * it would wait forever. */
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    return on_sent(arg, pcb, 0);
 }
 
 static void start_mode(struct tcp_pcb *pcb, struct tconn *c)
@@ -214,10 +223,28 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         tcp_recved(pcb, rest->tot_len);
         pbuf_free(rest);
     } else if (c->mode == M_ECHO) {
-        if (c->pending)
-            pbuf_cat(c->pending, rest);
-        else
-            c->pending = rest;
+        if (!c->buf && !(c->buf = malloc(TCP_WND))) {
+            pbuf_free(rest);
+            tconn_free(pcb, c);
+            tcp_abort(pcb);
+            return ERR_ABRT;
+        }
+        if (rest->tot_len > TCP_WND - c->len) {
+            /* More than the window we advertised: a broken or hostile peer. */
+            log_warn("testsvc", "peer sent %u bytes with %u buffered: over the %u-byte window; aborting",
+                     (unsigned)rest->tot_len, (unsigned)c->len, (unsigned)TCP_WND);
+            pbuf_free(rest);
+            tconn_free(pcb, c);
+            tcp_abort(pcb);
+            return ERR_ABRT;
+        }
+        uint32_t tail = (c->head + c->len) % TCP_WND, n = rest->tot_len;
+        uint32_t first = n < TCP_WND - tail ? n : TCP_WND - tail;
+        pbuf_copy_partial(rest, c->buf + tail, (u16_t)first, 0);
+        if (n > first)
+            pbuf_copy_partial(rest, c->buf, (u16_t)(n - first), (u16_t)first);
+        c->len += n;
+        pbuf_free(rest);
         echo_flush(pcb, c);
     } else {
         tcp_recved(pcb, rest->tot_len);     /* source: input ignored */
@@ -231,8 +258,7 @@ static void on_err(void *arg, err_t err)
     (void)err;
     struct tconn *c = arg;
     if (c) {                                /* the pcb is already gone */
-        if (c->pending)
-            pbuf_free(c->pending);
+        free(c->buf);
         free(c);
         nconns--;
     }
@@ -253,6 +279,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     tcp_recv(pcb, on_recv);
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, 1);
     tcp_nagle_disable(pcb);
     return ERR_OK;
 }

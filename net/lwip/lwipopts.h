@@ -1,7 +1,6 @@
 /* net/lwip/lwipopts.h: lwIP configuration (lwIP src/include/lwip/opt.h
  * documents each option). NO_SYS raw-API mode driven from the event loop:
- * no threads, no sockets, no locking. Sized for a small server; the
- * devices/network issue sizes pools from RAM. */
+ * no threads, no sockets, no locking. Sized for a server: see Memory. */
 #ifndef NET_LWIP_LWIPOPTS_H
 #define NET_LWIP_LWIPOPTS_H
 
@@ -31,20 +30,28 @@
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_TCP_KEEPALIVE 1
 
+/* Memory. TCP payload copies and PBUF_RAM buffers come from our malloc
+ * heap (sized from the VM's RAM, kernel/memory.c), not a fixed lwIP
+ * array; every use of it is bounded: at most MEMP_NUM_TCP_PCB connections,
+ * each holding at most TCP_SND_BUF unsent/unacked bytes (tcp_write refuses
+ * more) and TCP_WND received bytes. Worst case 128 x (64 + 64) KiB = 16 MiB.
+ * The fixed pools below stay static so a flood cannot grow them. */
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (256 * 1024)
-#define MEMP_NUM_PBUF 128
-#define MEMP_NUM_TCP_PCB 128
+#define MEM_LIBC_MALLOC 1
+#define MEMP_NUM_PBUF 1024          /* PBUF_ROM/REF: zero-copy sends */
+#define MEMP_NUM_TCP_PCB 128        /* connections at once */
 #define MEMP_NUM_TCP_PCB_LISTEN 8
-#define MEMP_NUM_TCP_SEG 256
-#define PBUF_POOL_SIZE 256
+#define MEMP_NUM_TCP_SEG 4096       /* queued segments, all connections */
+#define PBUF_POOL_SIZE 1024         /* receive buffers (1.5 KiB each) */
 
 #define TCP_MSS 1460
 #define TCP_WND (44 * TCP_MSS)
 #define TCP_SND_BUF (44 * TCP_MSS)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 
-#define LWIP_STATS 0
+/* Counters for the metrics endpoint and diagnostics (net_log_stats). */
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG 0
 
 #endif
