@@ -7,11 +7,11 @@ import concurrent.futures
 import hashlib
 import re
 import socket
-import threading
 import time
 
 import pytest
 
+import netclient
 from qemu import EXIT_CONFIG, EXIT_OK, Guest, boot
 
 SVC = 7
@@ -67,21 +67,8 @@ def recv_all(s):
 
 
 def echo_once(g, payload):
-    """Send payload to the echo service while reading the echo back, as a
-    real client does (sending everything first would rely on buffers)."""
     with connect(g) as s:
-        s.sendall(b"echo\n")
-        sender = threading.Thread(target=s.sendall, args=(payload,))
-        sender.start()
-        chunks, got = [], 0
-        while got < len(payload):
-            b = s.recv(65536)
-            if not b:
-                break
-            chunks.append(b)
-            got += len(b)
-        sender.join()
-        return b"".join(chunks)
+        return netclient.echo(s, payload)
 
 
 def test_dhcp_address_and_listening_line():

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from qemu import Guest
+from qemu import ROOT, Guest
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/dev/net/tun"),
                                 reason="needs root and /dev/net/tun for a network namespace with a tap")
@@ -86,34 +86,11 @@ def test_static_address_ping_and_arp(netns):
         assert ping(netns, "192.0.2.11").returncode != 0
 
 
-PARALLEL_CLIENT = r"""
-import socket, sys, threading, concurrent.futures
-n = int(sys.argv[1])
-def echo(i):
-    d = bytes((i + k) % 251 for k in range(n + i))
-    with socket.create_connection(("192.0.2.10", 7), timeout=60) as s:
-        s.sendall(b"echo\n")
-        t = threading.Thread(target=s.sendall, args=(d,))
-        t.start()
-        got = []
-        total = 0
-        while total < len(d):
-            b = s.recv(65536)
-            if not b:
-                break
-            got.append(b)
-            total += len(b)
-        t.join()
-    return b"".join(got) == d
-with concurrent.futures.ThreadPoolExecutor(50) as ex:
-    print(sum(ex.map(echo, range(50))))
-"""
-
-
 def test_fifty_parallel_transfers_on_the_tap_path(netns):
     # 50 connections each echoing 200 KB at once: more in flight than the
     # 256-entry transmit ring holds, so the transmit backlog is exercised.
     with tap_guest(netns, "ip=192.0.2.10/24 test.tcpsvc=7") as g:
         g.wait_for(r"listening on 192\.0\.2\.10")
-        r = sh(*netns, "/usr/bin/python3", "-c", PARALLEL_CLIENT, "200000", timeout=120)
+        client = os.path.join(ROOT, "tests", "netclient.py")
+        r = sh(*netns, "/usr/bin/python3", client, "192.0.2.10", "7", "200000", "50", timeout=120)
         assert r.stdout.strip() == "50", r.stdout + r.stderr
