@@ -178,7 +178,7 @@ struct blkdev *virtio_blk_attach(const struct pci_dev *p)
     if (v->vdev.features & F_SEG_MAX) {
         uint32_t sm;
         virtio_config_read(&v->vdev, CFG_SEG_MAX, &sm, 4);
-        if (sm >= 1 && sm - 0 < v->segs)
+        if (sm >= 1 && sm < v->segs)
             v->segs = sm;
     }
     v->seg_bytes = SEG_MAX_BYTES;

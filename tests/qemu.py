@@ -97,6 +97,18 @@ class Guest:
             return "(running)"
         return self.proc.stderr.read().decode("utf-8", "replace")
 
+    def cpu_seconds(self):
+        """Host CPU time (user + system) QEMU has used so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def idle_cpu_share(self, seconds=3.0):
+        """Share of one host CPU QEMU uses over the next `seconds`."""
+        c0, t0 = self.cpu_seconds(), time.monotonic()
+        time.sleep(seconds)
+        return (self.cpu_seconds() - c0) / (time.monotonic() - t0)
+
     def wait_exit(self, timeout=30):
         try:
             rc = self.proc.wait(timeout=timeout)

@@ -135,6 +135,23 @@ def test_interrupt_fallback_and_modern_only_devices(device):
         assert echo_once(g, payload) == payload
 
 
+def test_device_mtu_is_honoured():
+    with net_guest(device="virtio-net-pci,host_mtu=1400") as g:
+        g.wait_for(r"listening on")
+        assert "mtu 1400 link up" in g.output
+        # Segments now fit 1400-byte frames: a bulk echo still round-trips.
+        payload = pattern(100000)
+        assert echo_once(g, payload) == payload
+
+
+def test_idle_with_network_up_sleeps():
+    with net_guest("test.tcpsvc=7") as g:
+        g.wait_for(r"listening on")
+        time.sleep(0.5)
+        used = g.idle_cpu_share(3.0)
+    assert used < 0.5, f"idle guest with its network up used {used:.0%} of a host CPU"
+
+
 def test_pc_machine_with_legacy_port_config():
     with net_guest(machine="pc") as g:
         g.wait_for(r"listening on")
