@@ -6,8 +6,8 @@
  * -EIO when the device reports an error or misses its deadline, -EROFS on a
  * read-only device. Calls are synchronous: they return once the device has
  * answered, or the deadline (BLK_DEADLINE_NS) passed, in which case the
- * device is marked failed and every later call returns -EIO (its buffers
- * might still be written, so it is never reused). flush makes every
+ * device is reset (so it stops using the caller's buffer), marked failed,
+ * and every later call returns -EIO. flush makes every
  * completed write durable (VIRTIO_BLK_F_FLUSH); durable is 0 when the
  * device cannot flush, and flush then returns -ENOTSUP: callers that
  * promise durability must refuse to. Event-loop context only.

@@ -77,9 +77,10 @@ void pci_write32(const struct pci_dev *d, uint16_t off, uint32_t v) { cfg_write3
 
 void pci_write16(const struct pci_dev *d, uint16_t off, uint16_t v)
 {
-    /* Read-modify-write of the dword; callers only write registers whose
-     * neighbours are not write-1-to-clear (command, MSI-X control). */
-    uint32_t old = pci_read32(d, off & ~3u);
+    /* Read-modify-write of the dword (the port mechanism is dword-wide).
+     * The status register beside the command register has write-1-to-clear
+     * error bits: write zeros there so pending errors are not wiped. */
+    uint32_t old = (off & ~3u) == CFG_COMMAND ? 0 : pci_read32(d, off & ~3u);
     unsigned sh = 8 * (off & 2);
     pci_write32(d, off & ~3u, (old & ~(0xffffu << sh)) | ((uint32_t)v << sh));
 }
@@ -218,4 +219,11 @@ int pci_msix_enable(const struct pci_dev *d, const uint8_t *vectors, int n)
     }
     pci_write16(d, c + 2, (ctrl | 0x8000) & ~0x4000);
     return n;
+}
+
+void pci_msix_disable(const struct pci_dev *d)
+{
+    uint8_t c = pci_find_cap(d, PCI_CAP_MSIX, 0);
+    if (c)
+        pci_write16(d, c + 2, pci_read16(d, c + 2) & ~0xc000);
 }

@@ -44,5 +44,7 @@ void pci_enable(const struct pci_dev *d, int intx_off);
  * MSI-X. Returns n, or -1 without an MSI-X capability or with fewer than n
  * table entries. */
 int pci_msix_enable(const struct pci_dev *d, const uint8_t *vectors, int n);
+/* Turn MSI-X off again (INTx is allowed once it is off). */
+void pci_msix_disable(const struct pci_dev *d);
 
 #endif

@@ -9,10 +9,14 @@
  * has a deadline; a device that misses it is logged and marked FAILED.
  *
  * Interrupts: MSI-X with one vector for the whole device (config changes
- * and all queues) when the device has MSI-X, else legacy INTx routed
- * through the IOAPIC, where the handler reads the ISR register to
- * acknowledge (4.1.4.5). The handler only calls loop_wake(); drivers poll
- * their queues from the event loop.
+ * and all queues), chosen right after FEATURES_OK so each queue's vector is
+ * set before the queue is enabled (4.1.5.1.3). If the device has no MSI-X
+ * or refuses the vector, MSI-X is switched off again and legacy INTx is
+ * routed through the IOAPIC; devices sharing a line share one vector and
+ * the handler reads every one's ISR register, which acknowledges it
+ * (4.1.4.5). Handlers only call loop_wake(); drivers poll their queues.
+ * Offsets the device gives (notify offset, config reads) are checked
+ * against its capability lengths.
  *
  * Context: event loop, except the interrupt handler.
  */
@@ -37,7 +41,8 @@ struct virtio_dev {
     char namebuf[32];
     uint16_t type;                      /* VIRTIO_ID_* */
     volatile uint8_t *common, *isr, *devcfg, *notify;
-    uint32_t notify_mult;
+    uint32_t notify_mult, notify_len, devcfg_len;  /* lengths from the capabilities */
+    uint64_t offered;                   /* the device's feature bits */
     uint64_t features;                  /* negotiated */
     uint16_t qnoff[VIRTIO_MAX_QUEUES]; /* queue_notify_off, read at set-up */
     bool msix;
@@ -49,15 +54,21 @@ struct virtio_dev {
 uint16_t virtio_pci_type(const struct pci_dev *p);
 /* Find the capabilities, map the BARs, reset. 0 or -1 (logged). */
 int virtio_probe(struct virtio_dev *v, const struct pci_dev *p);
-/* Steps 2-6 of 3.1.1: acknowledge, driver, offer wanted & device features
- * (VERSION_1 always), FEATURES_OK. required bits missing -> -1 (logged). */
+/* Steps 2-3 of 3.1.1 (acknowledge, driver) and the device's feature bits;
+ * the driver may read device configuration now to choose (step 4). */
+uint64_t virtio_offered(struct virtio_dev *v);
+/* Steps 4-6: accept wanted & offered (VERSION_1 always), FEATURES_OK read
+ * back, then choose MSI-X or INTx. required bits missing -> -1 (logged). */
 int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required);
+/* Reset the device (status 0, read back within the deadline): it stops
+ * using every buffer it was given. 0, or -1 if it did not reset. */
+int virtio_reset(struct virtio_dev *v);
 /* Allocate ring memory (pages), program queue index with at most max_size
  * entries and enable it. cookies must hold the chosen size (<= max_size).
  * Returns the size, or -1. */
 int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
                        uint16_t max_size, void **cookies);
-/* Interrupt set-up (MSI-X or INTx), then DRIVER_OK. */
+/* INTx routing when MSI-X is not in use, then DRIVER_OK. */
 int virtio_start(struct virtio_dev *v);
 void virtio_notify(struct virtio_dev *v, uint16_t index);
 void virtio_fail(struct virtio_dev *v);

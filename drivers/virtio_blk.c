@@ -17,6 +17,7 @@
 #include "kernel/arch.h"
 #include "kernel/clock.h"
 #include "kernel/log.h"
+#include "kernel/panic.h"
 
 #define F_SIZE_MAX (1ULL << 1)
 #define F_SEG_MAX (1ULL << 2)
@@ -78,13 +79,18 @@ static int submit(struct vblk *v, uint32_t type, uint64_t lba, void *buf, uint32
     unsigned bad = 0;
     while (!virtq_get_used(&v->q, &len, &bad)) {
         if (clock_monotonic_ns() > deadline) {
-            /* The device may still DMA into these buffers: never reuse it. */
             log_error("virtio-blk", "%s: request (type %u, lba %llu) missed its %llus deadline: "
-                      "device disabled", v->bd.name, type, (unsigned long long)lba,
+                      "device reset and disabled", v->bd.name, type, (unsigned long long)lba,
                       (unsigned long long)(BLK_DEADLINE_NS / 1000000000ULL));
             v->bd.failed = 1;
-            virtio_fail(&v->vdev);
             v->bd.stats.errors++;
+            /* The caller frees buf after -EIO: the device must stop using
+             * it first. A reset does that (virtio 1.2 2.4); a device that
+             * will not even reset could write into freed memory, which is
+             * worse than stopping. */
+            if (virtio_reset(&v->vdev) < 0)
+                panic("virtio-blk: %s ignores reset after a timed-out request: stopping before "
+                      "it can write into freed memory", v->bd.name);
             return -EIO;
         }
         cpu_pause();

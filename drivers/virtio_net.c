@@ -32,6 +32,7 @@
 #define BUF_SIZE 2048
 #define QUEUE_MAX 256
 #define FRAME_MAX (BUF_SIZE - HDR_LEN)
+#define RX_PUBLISH_BATCH 16
 
 struct vnet {
     struct virtio_dev vdev;
@@ -42,6 +43,7 @@ struct vnet {
     uint16_t rx_size, tx_size;
     uint8_t *tx_free[QUEUE_MAX];
     unsigned tx_nfree;
+    unsigned rx_unpublished;
 };
 
 static struct vnet vnets[2];
@@ -116,10 +118,14 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
             nd->stats.rx_dropped++;     /* runt or oversized: never half a frame */
         }
         post_rx(n, b);
-        /* One notification per burst, not per frame: each kick is an exit
-         * to the hypervisor. The buffers go back once the burst is read. */
-        if (!virtq_has_used(&n->rxq))
+        /* One notification per burst, not per frame (each kick is an exit
+         * to the hypervisor), but never more than RX_PUBLISH_BATCH buffers
+         * held back: a caller that stops mid-burst (no pbufs) must not
+         * leave the device short of buffers. */
+        if (++n->rx_unpublished >= RX_PUBLISH_BATCH || !virtq_has_used(&n->rxq)) {
             virtio_kick(&n->vdev, 0, &n->rxq);
+            n->rx_unpublished = 0;
+        }
         if (got >= 0)
             return got;
     }
@@ -143,7 +149,19 @@ struct netdev *virtio_net_attach(const struct pci_dev *p)
     }
     struct vnet *n = &vnets[nvnets];
     memset(n, 0, sizeof *n);
-    if (virtio_probe(&n->vdev, p) < 0 || virtio_negotiate(&n->vdev, F_MAC | F_STATUS | F_MTU, 0) < 0)
+    if (virtio_probe(&n->vdev, p) < 0)
+        return NULL;
+    /* 5.1.6.3.1: with F_MTU the receive buffers must hold an MTU-sized
+     * frame; ours hold 1500, so accept F_MTU only for a device MTU of at
+     * most that (config may be read before FEATURES_OK, 3.1.1 step 4). */
+    uint64_t wanted = F_MAC | F_STATUS;
+    if (virtio_offered(&n->vdev) & F_MTU) {
+        uint16_t mtu;
+        virtio_config_read(&n->vdev, CFG_MTU, &mtu, 2);
+        if (mtu >= 68 && mtu <= 1500)
+            wanted |= F_MTU;
+    }
+    if (virtio_negotiate(&n->vdev, wanted, 0) < 0)
         return NULL;
     int rs = virtio_queue_setup(&n->vdev, 0, &n->rxq, QUEUE_MAX, n->rx_cookies);
     int ts = virtio_queue_setup(&n->vdev, 1, &n->txq, QUEUE_MAX, n->tx_cookies);
@@ -178,10 +196,7 @@ struct netdev *virtio_net_attach(const struct pci_dev *p)
     if (n->vdev.features & F_MTU) {
         uint16_t mtu;
         virtio_config_read(&n->vdev, CFG_MTU, &mtu, 2);
-        /* Honour a smaller device MTU; a larger one is capped by our 2 KiB
-         * buffers (no MRG_RXBUF), so we never send what cannot be taken. */
-        if (mtu >= 68 && mtu < nd->mtu)
-            nd->mtu = mtu;
+        nd->mtu = mtu;          /* 68..1500, checked before accepting F_MTU */
     }
     if (n->vdev.features & F_MAC)
         virtio_config_read(&n->vdev, CFG_MAC, nd->mac, 6);

@@ -69,7 +69,7 @@ uint16_t virtio_pci_type(const struct pci_dev *p)
     return 0;
 }
 
-static int reset(struct virtio_dev *v)
+int virtio_reset(struct virtio_dev *v)
 {
     w8(v->common, CC_STATUS, 0);
     /* 4.1.4.3.2: reset completes when device_status reads back 0. */
@@ -101,33 +101,83 @@ int virtio_probe(struct virtio_dev *v, const struct pci_dev *p)
         if (memory_map_mmio(p->bar[bar].addr, p->bar[bar].size) < 0)
             continue;
         volatile uint8_t *base = (volatile uint8_t *)(uintptr_t)(p->bar[bar].addr + off);
-        if (type == CAP_COMMON && !v->common && len >= 0x38)
+        if (type == CAP_COMMON && !v->common && len >= 0x38) {
             v->common = base;
-        else if (type == CAP_NOTIFY && !v->notify) {
+        } else if (type == CAP_NOTIFY && !v->notify && len >= 2) {
             v->notify = base;
+            v->notify_len = len;
             v->notify_mult = pci_read32(p, c + 16);
-        } else if (type == CAP_ISR && !v->isr)
+        } else if (type == CAP_ISR && !v->isr && len >= 1) {
             v->isr = base;
-        else if (type == CAP_DEVICE && !v->devcfg)
+        } else if (type == CAP_DEVICE && !v->devcfg) {
             v->devcfg = base;
+            v->devcfg_len = len;
+        }
     }
     if (!v->common || !v->notify || !v->isr) {
         log_warn("virtio", "%s: no modern virtio capabilities (legacy-only device): not used", v->name);
         return -1;
     }
     pci_enable(p, 0);
-    return reset(v);
+    return virtio_reset(v);
+}
+
+uint64_t virtio_offered(struct virtio_dev *v)
+{
+    if (!v->offered) {
+        w8(v->common, CC_STATUS, ST_ACK);
+        w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER);
+        w32(v->common, CC_DFSELECT, 0);
+        uint64_t dev = r32(v->common, CC_DF);
+        w32(v->common, CC_DFSELECT, 1);
+        v->offered = dev | (uint64_t)r32(v->common, CC_DF) << 32;
+    }
+    return v->offered;
+}
+
+static void virtio_irq(void *arg)
+{
+    struct virtio_dev *v = arg;
+    v->irqs++;
+    loop_wake();
+}
+
+/* MSI-X for the whole device if it has it and takes vector 0 for config
+ * changes; queues are checked as they are set up. */
+static void irq_choose(struct virtio_dev *v)
+{
+    v->msix = false;
+    if (!pci_find_cap(v->pci, PCI_CAP_MSIX, 0))
+        return;
+    uint8_t vec = intr_alloc(virtio_irq, v);
+    if (!vec)
+        return;
+    if (pci_msix_enable(v->pci, &vec, 1) == 1) {
+        w16(v->common, CC_MSIX_CONFIG, 0);
+        if (r16(v->common, CC_MSIX_CONFIG) == 0) {
+            v->msix = true;
+            v->vector = vec;
+            return;
+        }
+        pci_msix_disable(v->pci);
+    }
+    intr_free(vec);
+}
+
+/* The device refused a queue vector: back to INTx for everything. */
+static void msix_abandon(struct virtio_dev *v)
+{
+    w16(v->common, CC_MSIX_CONFIG, NO_VECTOR);
+    pci_msix_disable(v->pci);
+    intr_free(v->vector);
+    v->vector = 0;
+    v->msix = false;
 }
 
 int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required)
 {
     required |= VIRTIO_F_VERSION_1;
-    w8(v->common, CC_STATUS, ST_ACK);
-    w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER);
-    w32(v->common, CC_DFSELECT, 0);
-    uint64_t dev = r32(v->common, CC_DF);
-    w32(v->common, CC_DFSELECT, 1);
-    dev |= (uint64_t)r32(v->common, CC_DF) << 32;
+    uint64_t dev = virtio_offered(v);
     if ((dev & required) != required) {
         log_error("virtio", "%s: device lacks required features %#llx (offers %#llx)", v->name,
                   (unsigned long long)(required & ~dev), (unsigned long long)dev);
@@ -145,6 +195,7 @@ int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required)
         virtio_fail(v);
         return -1;
     }
+    irq_choose(v);
     return 0;
 }
 
@@ -177,48 +228,83 @@ int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
     w64(v->common, CC_Q_DRIVER, ap);
     w64(v->common, CC_Q_DEVICE, up);
     v->qnoff[index] = r16(v->common, CC_Q_NOFF);
+    if ((uint64_t)v->qnoff[index] * v->notify_mult + 2 > v->notify_len) {
+        log_error("virtio", "%s: queue %u notify offset %u x %u lies outside the notify area (%u bytes)",
+                  v->name, index, v->qnoff[index], v->notify_mult, v->notify_len);
+        return -1;
+    }
+    if (v->msix) {
+        /* 4.1.5.1.3: the vector is set before the queue is enabled. */
+        w16(v->common, CC_Q_MSIX, 0);
+        if (r16(v->common, CC_Q_MSIX) != 0) {
+            log_warn("virtio", "%s: device refused an MSI-X vector for queue %u: using INTx", v->name, index);
+            msix_abandon(v);
+            for (uint16_t i = 0; i < index && i < VIRTIO_MAX_QUEUES; i++) {
+                w16(v->common, CC_Q_SELECT, i);
+                w16(v->common, CC_Q_MSIX, NO_VECTOR);
+            }
+            w16(v->common, CC_Q_SELECT, index);
+        }
+    }
     w16(v->common, CC_Q_ENABLE, 1);
     return size;
 }
 
-static void virtio_irq(void *arg)
+/* Legacy INTx lines: devices on one line share one vector, and the
+ * handler reads every device's ISR (reading acknowledges, 4.1.4.5), so a
+ * shared level-triggered line is always deasserted. */
+#define INTX_LINES 8
+#define INTX_DEVS 8
+static struct intx_line {
+    uint8_t line, vector;
+    unsigned n;
+    struct virtio_dev *devs[INTX_DEVS];
+} intx[INTX_LINES];
+
+static void intx_irq(void *arg)
 {
-    struct virtio_dev *v = arg;
-    v->irqs++;
-    if (!v->msix)
-        (void)r8(v->isr, 0);        /* reading ISR acknowledges INTx (4.1.4.5) */
+    struct intx_line *l = arg;
+    for (unsigned i = 0; i < l->n; i++) {
+        if (r8(l->devs[i]->isr, 0))
+            l->devs[i]->irqs++;
+    }
     loop_wake();
+}
+
+static int intx_attach(struct virtio_dev *v)
+{
+    uint8_t line = v->pci->irq_line;
+    if (v->pci->irq_pin == 0 || line == 0 || line == 0xff)
+        return -1;
+    struct intx_line *l = NULL;
+    for (unsigned i = 0; i < INTX_LINES && !l; i++)
+        if (intx[i].vector && intx[i].line == line)
+            l = &intx[i];
+    if (!l) {
+        for (unsigned i = 0; i < INTX_LINES && !l; i++)
+            if (!intx[i].vector)
+                l = &intx[i];
+        if (!l)
+            return -1;
+        uint8_t vec = intr_alloc(intx_irq, l);
+        if (!vec || ioapic_route(line, vec, 1, 0) < 0)
+            return -1;
+        l->line = line;
+        l->vector = vec;
+    }
+    if (l->n == INTX_DEVS)
+        return -1;
+    l->devs[l->n++] = v;
+    v->vector = l->vector;
+    return 0;
 }
 
 int virtio_start(struct virtio_dev *v)
 {
-    uint8_t vec = intr_alloc(virtio_irq, v);
-    if (!vec) {
-        log_error("virtio", "%s: no free interrupt vector", v->name);
-        virtio_fail(v);
-        return -1;
-    }
-    v->vector = vec;
-    uint16_t nq = r16(v->common, CC_NUMQ);
-    if (pci_msix_enable(v->pci, &vec, 1) == 1) {
-        v->msix = true;
-        w16(v->common, CC_MSIX_CONFIG, 0);
-        int ok = r16(v->common, CC_MSIX_CONFIG) == 0;
-        for (uint16_t i = 0; i < nq; i++) {
-            w16(v->common, CC_Q_SELECT, i);
-            if (!r16(v->common, CC_Q_ENABLE))
-                continue;
-            w16(v->common, CC_Q_MSIX, 0);
-            ok &= r16(v->common, CC_Q_MSIX) == 0;   /* NO_VECTOR back = refused */
-        }
-        if (!ok)
-            v->msix = false;
-    }
     if (v->msix) {
         pci_enable(v->pci, 1);
     } else {
-        if (v->pci->irq_pin == 0 || v->pci->irq_line == 0 || v->pci->irq_line == 0xff ||
-            ioapic_route(v->pci->irq_line, vec, 1, 0) < 0) {
+        if (intx_attach(v) < 0) {
             log_error("virtio", "%s: neither MSI-X nor a routable INTx line", v->name);
             virtio_fail(v);
             return -1;
@@ -226,9 +312,8 @@ int virtio_start(struct virtio_dev *v)
         pci_enable(v->pci, 0);
     }
     w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
-    log_info("virtio", "%s: ready, features %#llx, interrupts via %s (vector %#x%s)", v->name,
-             (unsigned long long)v->features, v->msix ? "MSI-X" : "INTx/IOAPIC", vec,
-             v->msix ? "" : ", line");
+    log_info("virtio", "%s: ready, features %#llx, interrupts via %s (vector %#x)", v->name,
+             (unsigned long long)v->features, v->msix ? "MSI-X" : "INTx/IOAPIC", v->vector);
     return 0;
 }
 
@@ -254,7 +339,7 @@ void virtio_config_read(struct virtio_dev *v, uint32_t off, void *buf, uint32_t 
     for (int tries = 0; tries < 10; tries++) {
         uint8_t gen = r8(v->common, CC_CFGGEN);
         for (uint32_t i = 0; i < len; i++)
-            b[i] = v->devcfg ? r8(v->devcfg, off + i) : 0;
+            b[i] = v->devcfg && (uint64_t)off + i < v->devcfg_len ? r8(v->devcfg, off + i) : 0;
         if (r8(v->common, CC_CFGGEN) == gen)
             return;
     }

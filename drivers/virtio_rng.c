@@ -58,7 +58,10 @@ static int rng_poll(void *arg)
             log_info("entropy", "csprng seeded from virtio-rng (%s)", rdev.name);
     }
     memset(buf, 0, sizeof buf);
-    loop_timer_add(clock_monotonic_ns() + RESEED_NS, reseed_timer, NULL);
+    /* Not seeded yet (a short answer): ask again at once. Otherwise top up
+     * later; if the timer set is full, ask now rather than never. */
+    if (!csprng_ready() || !loop_timer_add(clock_monotonic_ns() + RESEED_NS, reseed_timer, NULL))
+        request();
     return 1;
 }
 

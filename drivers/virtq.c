@@ -118,6 +118,11 @@ void *virtq_get_used(struct virtq *q, uint32_t *len, unsigned *bad)
 void virtq_set_interrupts(struct virtq *q, bool on)
 {
     q->avail[0] = on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
+    /* Turning interrupts on is followed by a re-check of the used ring:
+     * the flag store must be visible before that load, or the device may
+     * complete the last buffer while still seeing NO_INTERRUPT. */
+    if (on)
+        full_barrier();
 }
 
 unsigned virtq_free_descs(const struct virtq *q) { return q->num_free; }

@@ -75,6 +75,14 @@ uint8_t intr_alloc(intr_handler fn, void *arg)
     return 0;
 }
 
+void intr_free(uint8_t vector)
+{
+    if (vector >= 0x40 && vector < VEC_PIC_BASE) {
+        handlers[vector].fn = NULL;
+        handlers[vector].arg = NULL;
+    }
+}
+
 #define IOAPIC_BASE 0xfec00000u
 /* Indirect registers (82093AA datasheet): IOREGSEL at +0, IOWIN at +0x10. */
 static uint32_t ioapic_read(uint32_t reg)

@@ -26,6 +26,8 @@ int intr_register(uint8_t vector, intr_handler fn, void *arg);
 /* Take the next free vector in 0x40..0xdf for fn; returns it, or 0 when
  * all are taken. */
 uint8_t intr_alloc(intr_handler fn, void *arg);
+/* Give back a vector from intr_alloc/intr_register (0 is ignored). */
+void intr_free(uint8_t vector);
 /* Route IOAPIC input gsi (legacy PCI INTx: the interrupt line the firmware
  * wrote) to vector on this CPU. Level-triggered, active-high is what QEMU's
  * PIIX and ICH9 PIRQ routing presents. 0 or -1 (gsi out of range). IOAPIC at

@@ -89,12 +89,13 @@ int memory_init(const struct e820_entry *map, size_t n,
             log_warn("mem", "cannot map RAM at %#llx-%#llx: left unused",
                      (unsigned long long)reg[i].start, (unsigned long long)reg[i].end);
             pmem_reserve(&pm, reg[i].start, reg[i].end);
+            reg[i].end = reg[i].start;      /* not mapped: not probed below */
         }
     }
     /* Touch the first and last page of every region above 4 GiB: a wrong
      * mapping faults here, at boot, not under load. */
     for (size_t i = 0; i < nr; i++) {
-        if (reg[i].end <= 4 * GiB)
+        if (reg[i].end <= 4 * GiB || reg[i].end == reg[i].start)
             continue;
         volatile uint64_t *lo = (volatile uint64_t *)(uintptr_t)(reg[i].start > 4 * GiB ? reg[i].start : 4 * GiB);
         volatile uint64_t *hi = (volatile uint64_t *)(uintptr_t)(reg[i].end - 8);

@@ -69,15 +69,25 @@ static void tconn_free(struct tcp_pcb *pcb, struct tconn *c)
     }
 }
 
-static void tconn_close(struct tcp_pcb *pcb, struct tconn *c)
+/* Close after the queued data (FIN). Every byte received must have been
+ * tcp_recved first, or lwIP answers the close with a reset and drops what
+ * is queued (tcp_close_shutdown). Returns ERR_OK, or ERR_ABRT when the pcb
+ * had to be aborted: callers in lwIP callbacks return that value as is and
+ * never touch c or pcb again. */
+static err_t tconn_close(struct tcp_pcb *pcb, struct tconn *c)
 {
     tconn_free(pcb, c);
-    if (tcp_close(pcb) != ERR_OK)
+    if (tcp_close(pcb) != ERR_OK) {
         tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    return ERR_OK;
 }
 
-/* Echo: move buffered bytes to the send queue as far as it takes them. */
-static void echo_flush(struct tcp_pcb *pcb, struct tconn *c)
+/* Echo: move buffered bytes to the send queue as far as it takes them;
+ * after the client's FIN, close once everything is queued. Returns what
+ * tconn_close returned when it closed (c is then gone), else ERR_OK. */
+static err_t echo_flush(struct tcp_pcb *pcb, struct tconn *c)
 {
     while (c->len) {
         u16_t room = tcp_sndbuf(pcb);
@@ -95,9 +105,15 @@ static void echo_flush(struct tcp_pcb *pcb, struct tconn *c)
         tcp_recved(pcb, (u16_t)n);
     }
     tcp_output(pcb);
+    if (c->closing && c->len == 0) {
+        return tconn_close(pcb, c);
+    }
+    return ERR_OK;
 }
 
-static void source_fill(struct tcp_pcb *pcb, struct tconn *c)
+/* Source: queue pattern bytes while the send buffer takes them; close when
+ * all are queued (same return convention as echo_flush). */
+static err_t source_fill(struct tcp_pcb *pcb, struct tconn *c)
 {
     while (c->left) {
         u16_t room = tcp_sndbuf(pcb);
@@ -116,10 +132,10 @@ static void source_fill(struct tcp_pcb *pcb, struct tconn *c)
         c->off += n;
     }
     tcp_output(pcb);
-    if (!c->left && !c->closing) {
-        c->closing = 1;
-        tconn_close(pcb, c);
+    if (!c->left) {
+        return tconn_close(pcb, c);
     }
+    return ERR_OK;
 }
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
@@ -129,9 +145,9 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     if (!c)
         return ERR_OK;
     if (c->mode == M_ECHO)
-        echo_flush(pcb, c);
-    else if (c->mode == M_SOURCE)
-        source_fill(pcb, c);
+        return echo_flush(pcb, c);
+    if (c->mode == M_SOURCE)
+        return source_fill(pcb, c);
     return ERR_OK;
 }
 
@@ -143,6 +159,8 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
     return on_sent(arg, pcb, 0);
 }
 
+/* The command line is complete: pick the mode. Replies to a bad command
+ * use source mode with nothing left, so they close once queued. */
 static void start_mode(struct tcp_pcb *pcb, struct tconn *c)
 {
     c->cmd[c->cmdlen] = 0;
@@ -155,16 +173,37 @@ static void start_mode(struct tcp_pcb *pcb, struct tconn *c)
         char *end;
         c->left = strtoull(c->cmd + 7, &end, 10);
         c->mode = M_SOURCE;
-        if (*end) {
+        if (*end || c->cmd[7] == 0) {
             c->left = 0;
             tcp_write(pcb, "bad length\n", 11, TCP_WRITE_FLAG_COPY);
         }
-        source_fill(pcb, c);
     } else {
         tcp_write(pcb, "unknown mode\n", 13, TCP_WRITE_FLAG_COPY);
-        c->mode = M_SOURCE;     /* closes once the reply is queued */
-        source_fill(pcb, c);
+        c->mode = M_SOURCE;
+        c->left = 0;
     }
+}
+
+/* Echo: take the bytes into the window-sized buffer and free the pbuf. */
+static err_t echo_take(struct tcp_pcb *pcb, struct tconn *c, struct pbuf *p)
+{
+    if ((!c->buf && !(c->buf = malloc(TCP_WND))) || p->tot_len > TCP_WND - c->len) {
+        if (c->buf)     /* more than the window we advertised: broken or hostile */
+            log_warn("testsvc", "peer sent %u bytes with %u buffered: over the %u-byte window; aborting",
+                     (unsigned)p->tot_len, (unsigned)c->len, (unsigned)TCP_WND);
+        pbuf_free(p);
+        tconn_free(pcb, c);
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    uint32_t tail = (c->head + c->len) % TCP_WND, n = p->tot_len;
+    uint32_t first = n < TCP_WND - tail ? n : TCP_WND - tail;
+    pbuf_copy_partial(p, c->buf + tail, (u16_t)first, 0);
+    if (n > first)
+        pbuf_copy_partial(p, c->buf, (u16_t)(n - first), (u16_t)first);
+    c->len += n;
+    pbuf_free(p);
+    return echo_flush(pcb, c);
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -172,12 +211,20 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     struct tconn *c = arg;
     (void)err;
     if (!c) {
-        if (p)
+        if (p) {
+            tcp_recved(pcb, p->tot_len);
             pbuf_free(p);
+        }
         return ERR_OK;
     }
-    if (!p) {                               /* peer's FIN */
-        if (c->mode == M_SINK) {
+    if (!p) {                               /* the client's FIN */
+        switch (c->mode) {
+        case M_ECHO:
+            c->closing = 1;                 /* close once the buffer drains */
+            return echo_flush(pcb, c);
+        case M_SOURCE:
+            return c->left ? ERR_OK : tconn_close(pcb, c);
+        case M_SINK: {
             uint8_t h[32];
             char hex[66];
             br_sha256_out(&c->sha, h);
@@ -185,71 +232,41 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
                 snprintf(hex + 2 * i, 3, "%02x", h[i]);
             hex[64] = '\n';
             tcp_write(pcb, hex, 65, TCP_WRITE_FLAG_COPY);
-            tcp_output(pcb);
+            return tconn_close(pcb, c);
         }
-        if (c->mode != M_SOURCE || !c->left)
-            tconn_close(pcb, c);
-        return ERR_OK;
+        default:
+            return tconn_close(pcb, c);
+        }
     }
-    /* Consume the command line byte by byte, then the rest by mode. */
-    struct pbuf *rest = p;
-    u16_t skip = 0;
     if (c->mode == M_CMD) {
-        for (; skip < p->tot_len; skip++) {
+        u16_t skip = 0;
+        int found = 0;
+        for (; skip < p->tot_len && !found; skip++) {
             char ch = (char)pbuf_get_at(p, skip);
-            if (ch == '\n') {
-                skip++;
-                tcp_recved(pcb, skip);
-                start_mode(pcb, c);
-                break;
-            }
-            if (c->cmdlen < CMD_MAX - 1)
-                c->cmdlen++, c->cmd[c->cmdlen - 1] = ch;
+            if (ch == '\n')
+                found = 1;
+            else if (c->cmdlen < CMD_MAX - 1)
+                c->cmd[c->cmdlen++] = ch;
         }
-        if (c->mode == M_CMD) {
-            tcp_recved(pcb, p->tot_len);
+        tcp_recved(pcb, skip);
+        if (!found) {
             pbuf_free(p);
             return ERR_OK;
         }
-        if (skip == p->tot_len) {
-            pbuf_free(p);
-            return ERR_OK;
-        }
-        rest = pbuf_free_header(p, skip);
+        start_mode(pcb, c);
+        p = skip < p->tot_len ? pbuf_free_header(p, skip) : (pbuf_free(p), NULL);
     }
-    if (c->mode == M_SINK) {
-        for (struct pbuf *q = rest; q; q = q->next)
-            br_sha256_update(&c->sha, q->payload, q->len);
-        tcp_recved(pcb, rest->tot_len);
-        pbuf_free(rest);
-    } else if (c->mode == M_ECHO) {
-        if (!c->buf && !(c->buf = malloc(TCP_WND))) {
-            pbuf_free(rest);
-            tconn_free(pcb, c);
-            tcp_abort(pcb);
-            return ERR_ABRT;
-        }
-        if (rest->tot_len > TCP_WND - c->len) {
-            /* More than the window we advertised: a broken or hostile peer. */
-            log_warn("testsvc", "peer sent %u bytes with %u buffered: over the %u-byte window; aborting",
-                     (unsigned)rest->tot_len, (unsigned)c->len, (unsigned)TCP_WND);
-            pbuf_free(rest);
-            tconn_free(pcb, c);
-            tcp_abort(pcb);
-            return ERR_ABRT;
-        }
-        uint32_t tail = (c->head + c->len) % TCP_WND, n = rest->tot_len;
-        uint32_t first = n < TCP_WND - tail ? n : TCP_WND - tail;
-        pbuf_copy_partial(rest, c->buf + tail, (u16_t)first, 0);
-        if (n > first)
-            pbuf_copy_partial(rest, c->buf, (u16_t)(n - first), (u16_t)first);
-        c->len += n;
-        pbuf_free(rest);
-        echo_flush(pcb, c);
-    } else {
-        tcp_recved(pcb, rest->tot_len);     /* source: input ignored */
-        pbuf_free(rest);
+    if (p && c->mode == M_ECHO)
+        return echo_take(pcb, c, p);
+    if (p) {
+        if (c->mode == M_SINK)
+            for (struct pbuf *q = p; q; q = q->next)
+                br_sha256_update(&c->sha, q->payload, q->len);
+        tcp_recved(pcb, p->tot_len);        /* sink hashes it; source ignores it */
+        pbuf_free(p);
     }
+    if (c->mode == M_SOURCE)
+        return source_fill(pcb, c);
     return ERR_OK;
 }
 

@@ -41,7 +41,7 @@ def test_pattern_survives_power_off_and_reboot(tmp_path, machine, device):
     assert rc == EXIT_OK, out
     assert f"{nsect} sectors" in out
     assert re.search(rf"disktest: wrote and flushed {nsect} sectors ok", out), out
-    assert "past the end: read=-34 read2=-34 write=-34 (want -34); last sector read=0" in out
+    assert "past the end: read=-34 read2=-34 write=-34 (want -34, -34); last sector read=0" in out
 
     # The host sees exactly the pattern in the raw file: first, middle, last.
     data = img.read_bytes()
@@ -71,6 +71,7 @@ def test_read_only_disk_refuses_writes(tmp_path):
                           "-device", "virtio-blk-pci,drive=d0"])
     assert rc == EXIT_OK
     assert "read-only" in out and "write at lba 0 failed: -30" in out     # -EROFS
+    assert "past the end: read=-34 read2=-34 write=-30 (want -34, -30); last sector read=0" in out
 
 
 def test_missing_disk_is_reported_and_boot_continues():

@@ -135,6 +135,15 @@ def test_interrupt_fallback_and_modern_only_devices(device):
         assert echo_once(g, payload) == payload
 
 
+def test_jumbo_device_mtu_is_declined():
+    # Our 2 KiB receive buffers hold 1500-byte frames: a 9000-byte device
+    # MTU is not accepted (virtio 1.2 5.1.6.3.1) and we stay at 1500.
+    with net_guest(device="virtio-net-pci,host_mtu=9000") as g:
+        g.wait_for(r"listening on")
+        assert "mtu 1500 link up" in g.output
+        assert echo_once(g, pattern(50000)) == pattern(50000)
+
+
 def test_device_mtu_is_honoured():
     with net_guest(device="virtio-net-pci,host_mtu=1400") as g:
         g.wait_for(r"listening on")
@@ -152,11 +161,66 @@ def test_idle_with_network_up_sleeps():
     assert used < 0.5, f"idle guest with its network up used {used:.0%} of a host CPU"
 
 
+def test_several_intx_devices_each_work(tmp_path):
+    # No MSI-X anywhere: net, rng and blk all on legacy INTx lines, which
+    # the pc machine's four PIRQs make likely to be shared.
+    img = tmp_path / "d.img"
+    img.write_bytes(bytes(1 << 20))
+    port = free_port()
+    g = Guest("test.tcpsvc=7 test.disk=write:9", machine="pc", cpu="qemu64", extra=[
+        "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:{SVC}",
+        "-device", "virtio-net-pci,netdev=n0,vectors=0",
+        "-device", "virtio-rng-pci,vectors=0",
+        "-drive", f"file={img},format=raw,if=none,id=d0",
+        "-device", "virtio-blk-pci,drive=d0,vectors=0"])
+    g.port = port
+    with g:
+        g.wait_for(r"listening on")
+        g.wait_for(r"entropy: csprng seeded from virtio-rng")
+        assert g.output.count("interrupts via INTx/IOAPIC") == 3, g.output
+        assert "disktest: wrote and flushed 2048 sectors ok" in g.output
+        assert echo_once(g, pattern(100000)) == pattern(100000)
+
+
 def test_pc_machine_with_legacy_port_config():
     with net_guest(machine="pc") as g:
         g.wait_for(r"listening on")
         assert "configuration space via ports 0xcf8/0xcfc" in g.output
         assert echo_once(g, b"pc") == b"pc"
+
+
+def request(g, data, half_close=True):
+    with connect(g) as s:
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        return recv_all(s)
+
+
+def test_service_small_replies_and_bad_commands_close_cleanly():
+    # Replies that fit the send buffer at once used to free the connection
+    # under lwIP's feet and end in a reset; each must arrive whole, then FIN.
+    with net_guest() as g:
+        g.wait_for(r"listening on")
+        for n in (0, 1, 100, 65000):
+            with connect(g) as s:
+                s.sendall(f"source {n}\ntrailing bytes after the command".encode())
+                assert recv_all(s) == pattern(n), n
+        assert request(g, b"source x\n", half_close=False) == b"bad length\n"
+        assert request(g, b"source \n", half_close=False) == b"bad length\n"
+        assert request(g, b"dance\nmore", half_close=False) == b"unknown mode\n"
+        # The service is still healthy after all of that.
+        assert echo_once(g, b"still here") == b"still here"
+
+
+def test_echo_completes_after_client_half_close():
+    # The client sends everything, shuts down its side, then reads: every
+    # byte must come back before the service's FIN, never a reset.
+    with net_guest() as g:
+        g.wait_for(r"listening on")
+        for n in (1, 5000, 150000):
+            data = pattern(n)
+            assert request(g, b"echo\n" + data) == data, n
 
 
 def test_thousand_sequential_connections():
