@@ -148,7 +148,7 @@ run: all
 # ---------------------------------------------------------------- tests
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
-  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c
+  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c kernel/cpio.c
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -158,8 +158,23 @@ $(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS)
 
-.PHONY: unit check-layers test
-unit: $(UNIT_BINS)
+# Fuzz targets (libFuzzer, clang): one binary per tests/fuzz/fuzz_*.c,
+# linked with the pure modules. tests/test_fuzz.py runs each for a bounded
+# time; FUZZ_SECONDS=600 make fuzz runs longer on demand.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 15
+
+$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_PKGS)
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ $< $(PURE_SRCS)
+
+.PHONY: unit check-layers test fuzz
+unit: $(UNIT_BINS) $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 check-layers:
 	tools/check-layers.py
