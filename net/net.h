@@ -32,8 +32,7 @@ int net_parse_ipv4(const char *s, uint8_t out[4]);
 int net_start(struct netdev *nd, const struct net_ipv4 *cfg);
 /* 1 once the interface has its address. */
 int net_ready(void);
-/* Log device, backlog and lwIP counters (drops, memory errors) on the
- * console, one line each. */
+/* Log the device and transmit-backlog counters on the console. */
 void net_log_stats(void);
 
 /* Test-only TCP service (test.tcpsvc=PORT; never in a normal boot): the

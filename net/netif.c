@@ -25,7 +25,6 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
-#include "lwip/stats.h"
 #include "lwip/prot/dhcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
@@ -223,10 +222,4 @@ void net_log_stats(void)
              (unsigned long long)d->rx_dropped, (unsigned long long)d->tx_frames,
              (unsigned long long)d->tx_bytes, (unsigned long long)d->tx_busy, bl_len,
              (unsigned long long)tx_dropped, (unsigned long long)d->bad_used);
-    log_info("net", "tcp: xmit %u recv %u drop %u memerr %u rterr %u proterr %u; pbuf pool err %u "
-             "tcp_seg err %u tcp_pcb err %u", (unsigned)lwip_stats.tcp.xmit, (unsigned)lwip_stats.tcp.recv,
-             (unsigned)lwip_stats.tcp.drop, (unsigned)lwip_stats.tcp.memerr,
-             (unsigned)lwip_stats.tcp.rterr, (unsigned)lwip_stats.tcp.proterr,
-             (unsigned)lwip_stats.memp[MEMP_PBUF_POOL]->err, (unsigned)lwip_stats.memp[MEMP_TCP_SEG]->err,
-             (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->err);
 }
