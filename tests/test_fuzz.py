@@ -34,6 +34,11 @@ SEEDS = {
         newc([]),
         b"070701",
     ],
+    "fuzz_conf_parse": [
+        b"network { dhcp }\nfirewall {\n inbound tcp 443 from 0.0.0.0/0 \"https\"\n}\n",
+        b"routes {\n GET /api/posts/:id sql \"SELECT id FROM posts WHERE id = :id\"\n}\n",
+        b"a \"q\\\"x\\n\" ; b { c { d } }\r\n# comment\n",
+    ],
 }
 
 
