@@ -123,12 +123,19 @@ $(B)/appliance.elf: $(OBJS) $(LIBS) linker.ld
 $(B)/appliance-stripped.elf: $(B)/appliance.elf
 	strip -o $@ $<
 
+# apctl: the host tool, built from the kernel's own pure config modules.
+APCTL_SRCS := tools/apctl/apctl.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/log_format.c
+$(B)/apctl: $(APCTL_SRCS) $(wildcard kernel/*.h) Makefile | $(STAMP_PKGS)
+	@mkdir -p $(@D)
+	gcc -std=c11 -Wall -Wextra -Werror -O2 -g -D_FORTIFY_SOURCE=2 -I. -o $@ $(APCTL_SRCS)
+
 .PHONY: all
-all: $(B)/appliance.elf $(B)/appliance-stripped.elf
+all: $(B)/appliance.elf $(B)/appliance-stripped.elf $(B)/apctl
 
 # ---------------------------------------------------------------- run
 # Knobs: HTTP_PORT, HTTPS_PORT (loopback forwards), MEM, ACCEL (tcg; kvm
-# where it works), MACHINE (q35, pc, microvm), CMDLINE, QEMU_EXTRA.
+# where it works), MACHINE (q35, pc, microvm), CMDLINE, QEMU_EXTRA, BLOB (a
+# config blob from build/apctl pack, booted as -initrd).
 HTTP_PORT ?= 8080
 HTTPS_PORT ?= 8443
 MEM ?= 256M
@@ -136,19 +143,22 @@ ACCEL ?= tcg
 MACHINE ?= q35
 CMDLINE ?=
 QEMU_EXTRA ?=
+BLOB ?=
 
 .PHONY: run
 run: all
 	@echo "appliance: QEMU $(MACHINE)/$(ACCEL), $(MEM); http://127.0.0.1:$(HTTP_PORT) https://127.0.0.1:$(HTTPS_PORT) (forwarded to guest 80/443); quit with Ctrl-A x"
 	qemu-system-x86_64 -M $(MACHINE) -accel $(ACCEL) -cpu max -m $(MEM) -no-reboot \
 	  -display none -serial mon:stdio -kernel $(B)/appliance.elf -append "$(CMDLINE)" \
+	  $(if $(BLOB),-initrd $(BLOB)) \
 	  -netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80,hostfwd=tcp:127.0.0.1:$(HTTPS_PORT)-:443 \
 	  -device virtio-net-pci,netdev=net0 -device virtio-rng-pci $(QEMU_EXTRA)
 
 # ---------------------------------------------------------------- tests
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
-  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c kernel/cpio.c kernel/conf_parse.c
+  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c kernel/cpio.c kernel/conf_parse.c \
+  kernel/config.c
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -5,6 +5,7 @@
 #define KERNEL_KERNEL_H
 
 #include "kernel/clock.h"
+#include "kernel/config.h"
 #include "kernel/csprng.h"
 #include "kernel/klimits.h"
 #include "kernel/log.h"

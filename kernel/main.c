@@ -10,6 +10,8 @@
  *   6. ACPI (FADT, \_S5)           power-off works after this
  *   7. LAPIC, PIC masked, clocks   timestamps and deadlines after this
  *   8. CSPRNG                      needs nothing above; everything may use it
+ *   8b. config blob (PVH module)   validated before any device is started;
+ *                                  an invalid blob stops here (exit code 3)
  *   9. banner, self-tests          the four libraries run for real
  *  10. PCI, virtio devices         after clocks (device deadlines) and heap
  *  11. network                     address by DHCP or static (command line)
@@ -27,6 +29,7 @@
 #include "kernel/arch.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
+#include "kernel/config.h"
 #include "kernel/csprng.h"
 #include "kernel/intr.h"
 #include "kernel/klimits.h"
@@ -81,6 +84,45 @@ static size_t read_memmap(const struct hvm_start_info *si, struct e820_entry *ou
 
 static double mib(uint64_t b) { return (double)b / (1024.0 * 1024.0); }
 
+static struct config config;
+
+/* The blob from the loader (QEMU -initrd): validated in full before any
+ * device listens. Errors read exactly as `apctl check` prints them. The
+ * command line's log= still overrides the config's level (debugging). */
+static void load_config(const uint8_t *blob, size_t len)
+{
+    if (!blob) {
+        config_defaults(&config);
+        log_info("config", "no config blob: built-in defaults (DHCP)");
+    } else {
+        struct conf_doc *doc = malloc(sizeof *doc);
+        char err[512];
+        if (!doc)
+            panic("config: no memory to parse the blob");
+        int rc = config_load_blob(&config, doc, blob, len, err, sizeof err);
+        free(doc);
+        if (rc < 0) {
+            log_error("config", "%s", err);
+            log_error("config", "invalid config blob: not starting (check it with: apctl check appliance.conf)");
+            power_off(POWER_EXIT_CONFIG);
+        }
+        log_info("config", "loaded %s from the blob (%zu bytes)", CONFIG_FILE, len);
+    }
+    /* Show what was loaded before its log level applies, so a quiet
+     * config still says what it is. */
+    char text[1024];
+    config_show(&config, text, sizeof text);
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        *nl = 0;
+        log_info("config", "| %s", line);
+    }
+    if (!cmdline_get(&cmdline, "log"))
+        log_set_level(config.log.level);
+}
+
 static uint64_t poweroff_at_ns;
 
 static void power_off_timer(void *arg)
@@ -129,6 +171,7 @@ void kmain(const struct hvm_start_info *si)
     if (memory_init(map, nmap, rsv, nrsv) < 0)
         panic("boot: memory set-up failed (see above)");
 
+
     acpi_init(si->rsdp_paddr, &acpi);
     power_init(&acpi, debugexit);
 
@@ -137,6 +180,10 @@ void kmain(const struct hvm_start_info *si)
         panic("clock: the PIT does not count, so the TSC cannot be calibrated");
 
     csprng_init();
+
+    int have_blob = si->nr_modules >= 1 && mods;
+    load_config(have_blob ? (const uint8_t *)(uintptr_t)mods[0].paddr : NULL,
+                have_blob ? (size_t)mods[0].size : 0);
 
     struct memory_info mi;
     memory_get_info(&mi);
@@ -201,8 +248,19 @@ void kmain(const struct hvm_start_info *si)
     if (nic) {
         struct net_ipv4 ipcfg;
         char err[160];
-        if (net_parse_config(cmdline_get(&cmdline, "ip"), cmdline_get(&cmdline, "gw"), &ipcfg, err,
-                             sizeof err) < 0) {
+        if (have_blob) {
+            /* The blob decides; ip=/gw= on the command line are only for
+             * booting without one. */
+            if (cmdline_get(&cmdline, "ip") || cmdline_get(&cmdline, "gw"))
+                log_warn("net", "ip=/gw= on the command line ignored: the config blob sets the network");
+            memset(&ipcfg, 0, sizeof ipcfg);
+            ipcfg.dhcp = config.network.dhcp;
+            memcpy(ipcfg.addr, config.network.addr, 4);
+            ipcfg.prefix = config.network.prefix;
+            memcpy(ipcfg.gw, config.network.gw, 4);
+            ipcfg.has_gw = config.network.has_gw;
+        } else if (net_parse_config(cmdline_get(&cmdline, "ip"), cmdline_get(&cmdline, "gw"), &ipcfg, err,
+                                    sizeof err) < 0) {
             log_error("net", "%s", err);
             power_off(POWER_EXIT_CONFIG);
         }

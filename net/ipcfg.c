@@ -4,30 +4,14 @@
  */
 #include "net/net.h"
 
+#include "kernel/kernel.h"
+
 #include <stdio.h>
 #include <string.h>
 
-/* Strict dotted quad: four decimal parts 0-255, no leading '+', no
- * leading zeros (so "010" is not silently octal or decimal), nothing after. */
 int net_parse_ipv4(const char *s, uint8_t out[4])
 {
-    for (int i = 0; i < 4; i++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned v = 0, digits = 0;
-        const char *start = s;
-        while (*s >= '0' && *s <= '9') {
-            v = v * 10 + (unsigned)(*s++ - '0');
-            if (++digits > 3 || v > 255)
-                return -1;
-        }
-        if (digits > 1 && *start == '0')
-            return -1;
-        out[i] = (uint8_t)v;
-        if (i < 3 && *s++ != '.')
-            return -1;
-    }
-    return *s ? -1 : 0;
+    return config_parse_ipv4(s, out);
 }
 
 int net_parse_config(const char *ip, const char *gw, struct net_ipv4 *cfg, char *err, size_t errlen)

@@ -8,22 +8,11 @@ import subprocess
 
 import pytest
 
+from blob import newc
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = sorted(glob.glob(os.path.join(ROOT, "build", "fuzz", "fuzz_*")))
 SECONDS = int(os.environ.get("FUZZ_SECONDS", "15"))
-
-
-def newc(entries):
-    """A cpio newc archive (written from the format description, for seeds)."""
-    out = b""
-    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")]):
-        nb = name.encode() + b"\0"
-        hdr = "070701" + "".join(f"{v:08X}" for v in
-                                 (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
-        out += hdr.encode() + nb
-        out += b"\0" * (-len(out) % 4) + data
-        out += b"\0" * (-len(out) % 4)
-    return out
 
 
 SEEDS = {

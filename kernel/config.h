@@ -1,0 +1,48 @@
+/* kernel/config.h: the typed, validated configuration every layer reads at
+ * init, built from the config blob (docs/config.md). Pure: compiled
+ * unchanged into the kernel and into apctl, so both accept and refuse the
+ * same files with the same messages.
+ *
+ * Sections implemented so far: network, log. Every other name is an error
+ * (nothing is silently ignored); later issues add firewall, tls, routes,
+ * database and limits. Values not given keep the defaults of
+ * config_defaults (documented in docs/config.md).
+ */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/conf_parse.h"
+#include "kernel/log.h"
+
+#define CONFIG_FILE "appliance.conf"
+
+struct config {
+    struct {
+        int dhcp;
+        uint8_t addr[4], prefix, gw[4];
+        int has_gw;
+    } network;
+    struct {
+        enum log_level level;
+    } log;
+};
+
+void config_defaults(struct config *c);
+/* Validate a parsed document into c (defaults first). 0, or -1 with
+ * "FILE:LINE:COL: message" in err. */
+int config_build(struct config *c, const struct conf_doc *d, char *err, size_t errlen);
+/* The whole path for a blob: archive check, find appliance.conf, parse,
+ * validate. doc is scratch space (large: give it static storage). */
+int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob, size_t len,
+                     char *err, size_t errlen);
+/* The effective config in the config syntax (secrets redacted once there
+ * are any). Returns the length written (truncated to cap - 1). */
+size_t config_show(const struct config *c, char *buf, size_t cap);
+
+/* Pure helpers shared with net/: strict dotted quad, and A.B.C.D/N. */
+int config_parse_ipv4(const char *s, uint8_t out[4]);
+int config_parse_cidr(const char *s, uint8_t out[4], uint8_t *prefix);
+
+#endif

@@ -1,0 +1,158 @@
+"""apctl: every invalid config gives its exact message and position; valid
+configs round-trip through pack and show; exit codes are as documented."""
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APCTL = os.path.join(ROOT, "build", "apctl")
+
+# (config text, exact stderr line). Positions are 1-based line:column.
+INVALID = [
+    # syntax
+    ("network {\n  dhcp\n", "appliance.conf:1:9: block opened here is not closed (add a '}')"),
+    ("network { dhcp }\n}\n", "appliance.conf:2:1: '}' without a matching '{' (remove it)"),
+    ("{ dhcp }\n", "appliance.conf:1:1: '{' without a directive name before it (e.g. 'routes {')"),
+    ('"network" { dhcp }\n', "appliance.conf:1:1: a directive name cannot be a quoted string"),
+    ('log { level "info }\n', 'appliance.conf:1:13: string not closed on its line (add the closing ")'),
+    ('log { level "in\\fo" }\n', 'appliance.conf:1:16: unknown escape in string (use \\", \\\\, \\n or \\t)'),
+    ("log { level\x07 info }\n", "appliance.conf:1:12: control character 0x07 (remove it; only spaces, "
+     "tabs and newlines separate words)"),
+    ('log { level "in\x01fo" }\n', "appliance.conf:1:16: control character 0x01 in string (use \\n or \\t)"),
+    ("log { level info }\rx\n", "appliance.conf:1:19: carriage return without a newline (save the file "
+     "with Unix or DOS line endings)"),
+    ("a { b { c { d { e { f } } } } }\n", "appliance.conf:1:19: blocks nested deeper than 4"),
+    ("log { level info }\n\x00\n", "appliance.conf:2:1: NUL byte (this is not a text file)"),
+    ("log { level " + "x " * 33 + "}\n", "appliance.conf:1:77: more than 32 arguments to 'level'"),
+    ('log { level "' + "y" * 1100 + '" }\n', "appliance.conf:1:13: string longer than 1023 bytes"),
+    # sections
+    ("netwrk { dhcp }\n", "appliance.conf:1:1: unknown section 'netwrk' (known: network, log)"),
+    ("firewall { }\n", "appliance.conf:1:1: unknown section 'firewall' (known: network, log)"),
+    ("network\n", "appliance.conf:1:1: 'network' needs a block: network { ... }"),
+    ("network eth0 { dhcp }\n", "appliance.conf:1:9: 'network' takes no arguments before its block"),
+    ("network { dhcp }\nnetwork { dhcp }\n", "appliance.conf:2:1: section 'network' given twice (first at line 1)"),
+    ("log { }\nlog { }\n", "appliance.conf:2:1: section 'log' given twice (first at line 1)"),
+    ("log\n", "appliance.conf:1:1: 'log' needs a block: log { ... }"),
+    # network
+    ("network { dhpc }\n", "appliance.conf:1:11: unknown directive 'dhpc' in network (known: dhcp, address, gateway)"),
+    ("network { dhcp yes }\n", "appliance.conf:1:16: 'dhcp' takes 0 arguments (write just: dhcp)"),
+    ("network { dhcp { } }\n", "appliance.conf:1:11: 'dhcp' does not take a block"),
+    ("network { dhcp\n dhcp }\n", "appliance.conf:2:2: 'dhcp' given twice in network (first at line 1)"),
+    ("network { address }\n", "appliance.conf:1:11: 'address' takes 1 argument (e.g. address 192.0.2.10/24)"),
+    ("network { address 192.0.2.10/24 192.0.2.11/24 }\n",
+     "appliance.conf:1:33: 'address' takes 1 argument (e.g. address 192.0.2.10/24)"),
+    ("network { address 192.0.2.10 }\n", "appliance.conf:1:19: '192.0.2.10' is not an IPv4 address with a "
+     "prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network { address 192.0.2.10/33 }\n", "appliance.conf:1:19: '192.0.2.10/33' is not an IPv4 address "
+     "with a prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network { address 192.0.2.10/0 }\n", "appliance.conf:1:19: '192.0.2.10/0' is not an IPv4 address "
+     "with a prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network { address 192.0.2.256/24 }\n", "appliance.conf:1:19: '192.0.2.256/24' is not an IPv4 address "
+     "with a prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network { address 192.0.02.1/24 }\n", "appliance.conf:1:19: '192.0.02.1/24' is not an IPv4 address "
+     "with a prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network { address 192.0.2/24 }\n", "appliance.conf:1:19: '192.0.2/24' is not an IPv4 address "
+     "with a prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network { address 192.0.2.1/2x }\n", "appliance.conf:1:19: '192.0.2.1/2x' is not an IPv4 address "
+     "with a prefix length 1-32 (e.g. 192.0.2.10/24)"),
+    ("network {\n  dhcp\n  address 192.0.2.10/24\n}\n",
+     "appliance.conf:3:3: 'address' and 'dhcp' exclude each other (keep one)"),
+    ("network { dhcp; gateway 192.0.2.1 }\n", "appliance.conf:1:17: 'gateway' needs a static 'address' "
+     "(with dhcp the gateway comes from the DHCP server)"),
+    ("network { gateway 192.0.2.1 }\n", "appliance.conf:1:11: 'gateway' needs a static 'address' "
+     "(with dhcp the gateway comes from the DHCP server)"),
+    ("network { address 192.0.2.10/24; gateway 192.0.2.x }\n",
+     "appliance.conf:1:42: '192.0.2.x' is not an IPv4 address (e.g. 192.0.2.1)"),
+    ("network { address 192.0.2.10/24; gateway }\n",
+     "appliance.conf:1:34: 'gateway' takes 1 argument (e.g. gateway 192.0.2.1)"),
+    ("network { address 192.0.2.10/24\n address 192.0.2.11/24 }\n",
+     "appliance.conf:2:2: 'address' given twice in network (first at line 1)"),
+    # log
+    ("log { level loud }\n", "appliance.conf:1:13: unknown log level 'loud' (use error, warn, info or debug)"),
+    ("log { level INFO }\n", "appliance.conf:1:13: unknown log level 'INFO' (use error, warn, info or debug)"),
+    ("log { level }\n", "appliance.conf:1:7: 'level' takes 1 argument (one of error, warn, info, debug)"),
+    ("log { level info debug }\n", "appliance.conf:1:18: 'level' takes 1 argument (one of error, warn, info, debug)"),
+    ("log { level info; level debug }\n", "appliance.conf:1:19: 'level' given twice in log (first at line 1)"),
+    ("log { verbose }\n", "appliance.conf:1:7: unknown directive 'verbose' in log (known: level)"),
+    ("log { level { info } }\n", "appliance.conf:1:7: 'level' does not take a block"),
+]
+
+VALID = [
+    "",
+    "# only a comment\n",
+    "network { dhcp }\n",
+    "network {\n    address 192.0.2.10/24\n    gateway 192.0.2.1\n}\nlog { level debug }\n",
+    "network { address 10.0.2.15/32 }\r\nlog {\r\n level warn\r\n}\r\n",
+    'log { level "error" }   # quoted values are values too\n',
+]
+
+
+def apctl(*args):
+    return subprocess.run([APCTL, *args], capture_output=True, text=True)
+
+
+def write(tmp_path, text, name="appliance.conf"):
+    p = tmp_path / name
+    p.write_bytes(text.encode("latin-1"))
+    return str(p)
+
+
+def test_there_are_forty_invalid_cases_or_more():
+    assert len(INVALID) >= 40
+
+
+@pytest.mark.parametrize("text,message", INVALID, ids=[str(i) for i in range(len(INVALID))])
+def test_invalid_config_message_and_position(tmp_path, text, message):
+    r = apctl("check", write(tmp_path, text))
+    assert r.returncode == 1
+    assert r.stderr.rstrip("\n") == message
+    # pack refuses the same file with the same words, and writes nothing.
+    out = tmp_path / "blob"
+    r = apctl("pack", write(tmp_path, text), "-o", str(out))
+    assert r.returncode == 1 and r.stderr.rstrip("\n") == message and not out.exists()
+
+
+@pytest.mark.parametrize("text", VALID, ids=[str(i) for i in range(len(VALID))])
+def test_valid_config_round_trips_through_show(tmp_path, text):
+    path = write(tmp_path, text)
+    assert apctl("check", path).returncode == 0
+    blob = str(tmp_path / "blob")
+    assert apctl("pack", path, "-o", blob).returncode == 0
+    shown = apctl("show", blob)
+    assert shown.returncode == 0, shown.stderr
+    # The effective config is itself a valid config with the same effect.
+    again = tmp_path / "again"
+    again.mkdir()
+    path2 = write(again, shown.stdout)
+    blob2 = str(again / "blob")
+    assert apctl("pack", path2, "-o", blob2).returncode == 0
+    assert apctl("show", blob2).stdout == shown.stdout
+
+
+def test_show_refuses_what_is_not_a_blob():
+    r = subprocess.run([APCTL, "show", "/dev/stdin"], input="", capture_output=True, text=True)
+    assert r.returncode == 1
+    assert r.stderr.startswith("archive offset 0: truncated header")
+
+
+def test_show_effective_values(tmp_path):
+    blob = str(tmp_path / "blob")
+    apctl("pack", write(tmp_path, ""), "-o", blob)
+    assert apctl("show", blob).stdout == "network {\n    dhcp\n}\nlog {\n    level info\n}\n"
+
+
+def test_exit_codes_and_help(tmp_path):
+    assert apctl().returncode == 2
+    assert apctl("frobnicate", "x").returncode == 2
+    assert apctl("pack", "a").returncode == 2
+    r = apctl("check", str(tmp_path / "missing.conf"))
+    assert r.returncode == 3 and "cannot open" in r.stderr
+    r = apctl("--help")
+    assert r.returncode == 0
+    for heading in ("NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS"):
+        assert heading in r.stdout
+    bad_blob = tmp_path / "bad"
+    bad_blob.write_bytes(b"070701" + b"0" * 200)
+    r = apctl("show", str(bad_blob))
+    assert r.returncode == 1 and r.stderr.startswith("archive offset ")
