@@ -16,19 +16,20 @@ struct lex {
     size_t errlen;
 };
 
-static int fail(struct lex *lx, uint32_t line, uint32_t col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(struct lex *lx, uint32_t line, uint32_t col, const char *fmt, ...)
+int conf_errorf(char *err, size_t errlen, const char *file, uint32_t line, uint32_t col,
+                const char *fmt, ...)
 {
-    int n = snprintf(lx->err, lx->errlen, "%s:%u:%u: ", lx->d->filename, line, col);
-    if (n >= 0 && (size_t)n < lx->errlen) {
+    int n = snprintf(err, errlen, "%s:%u:%u: ", file, line, col);
+    if (n >= 0 && (size_t)n < errlen) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
         va_end(ap);
     }
     return -1;
 }
+
+#define fail(lx, line, col, ...) conf_errorf((lx)->err, (lx)->errlen, (lx)->d->filename, line, col, __VA_ARGS__)
 
 static int peek(const struct lex *lx) { return lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : -1; }
 

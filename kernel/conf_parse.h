@@ -56,6 +56,11 @@ struct conf_doc {
     int16_t first;                  /* first top-level node, -1 none */
 };
 
+/* Write "FILE:LINE:COL: message" into err; returns -1 (for `return`).
+ * The one formatter of config errors, shared with config.c. */
+int conf_errorf(char *err, size_t errlen, const char *file, uint32_t line, uint32_t col,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* 0, or -1 with "FILE:LINE:COL: message" in err. */
 int conf_parse(struct conf_doc *d, const char *src, size_t len, const char *filename,
                char *err, size_t errlen);

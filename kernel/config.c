@@ -4,7 +4,6 @@
  * or is reported. */
 #include "kernel/config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/cpio.h"
@@ -16,19 +15,7 @@ struct vctx {
     size_t errlen;
 };
 
-static int verr(struct vctx *v, uint32_t line, uint32_t col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int verr(struct vctx *v, uint32_t line, uint32_t col, const char *fmt, ...)
-{
-    int n = snprintf(v->err, v->errlen, "%s:%u:%u: ", v->d->filename, line, col);
-    if (n >= 0 && (size_t)n < v->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(v->err + n, v->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define verr(v, line, col, ...) conf_errorf((v)->err, (v)->errlen, (v)->d->filename, line, col, __VA_ARGS__)
 
 static const struct conf_arg *argp(const struct vctx *v, const struct conf_node *n, unsigned k)
 {
