@@ -27,6 +27,8 @@ SEEDS = {
         b"network { dhcp }\nfirewall {\n inbound tcp 443 from 0.0.0.0/0 \"https\"\n}\n",
         b"routes {\n GET /api/posts/:id sql \"SELECT id FROM posts WHERE id = :id\"\n}\n",
         b"a \"q\\\"x\\n\" ; b { c { d } }\r\n# comment\n",
+        b"network {\n  address 192.0.2.10/24\n  gateway 192.0.2.1\n}\nlog { level debug }\n",
+        b"log { level warn }\nnetwork { dhcp }\n",
     ],
 }
 
