@@ -10,6 +10,7 @@
 
 struct vctx {
     const struct conf_doc *d;
+    const struct config_files *files;
     struct config *c;
     char *err;
     size_t errlen;
@@ -155,6 +156,71 @@ static int sec_log(struct vctx *v, const struct conf_node *sec)
     return 0;
 }
 
+static int contains(const uint8_t *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; k <= n && i <= n - k; i++)
+        if (memcmp(p + i, needle, k) == 0)
+            return 1;
+    return 0;
+}
+
+/* A path argument naming a file of the blob: safe, resolvable. */
+static int take_file(struct vctx *v, const struct conf_node *n, struct config_file *f)
+{
+    const struct conf_arg *a = argp(v, n, 0);
+    if (strlen(a->s) >= CONFIG_PATH_MAX || !cpio_name_ok(a->s) || strcmp(a->s, CONFIG_FILE) == 0)
+        return verr(v, a->line, a->col, "'%s' is not a usable file name (relative to appliance.conf, "
+                    "no '..', shorter than %d bytes)", a->s, CONFIG_PATH_MAX);
+    strcpy(f->path, a->s);
+    if (!v->files || v->files->get(v->files->ctx, f->path, &f->data, &f->len) < 0)
+        return verr(v, a->line, a->col, "file '%s' not found (put it next to appliance.conf; "
+                    "apctl pack takes it into the blob)", a->s);
+    return 0;
+}
+
+/* tls { certificate PATH  key PATH }: PEM files in the blob. Only their
+ * shape is checked here; parsing and the key/certificate match come with
+ * the TLS listener. */
+static int sec_tls(struct vctx *v, const struct conf_node *sec)
+{
+    const struct conf_node *cert = NULL, *key = NULL;
+    for (int16_t i = sec->first_child; i >= 0; i = v->d->nodes[i].next) {
+        const struct conf_node *n = &v->d->nodes[i];
+        const struct conf_node **slot;
+        if (strcmp(n->name, "certificate") == 0)
+            slot = &cert;
+        else if (strcmp(n->name, "key") == 0)
+            slot = &key;
+        else
+            return verr(v, n->line, n->col, "unknown directive '%s' in tls (known: certificate, key)", n->name);
+        if (*slot)
+            return verr(v, n->line, n->col, "'%s' given twice in tls (first at line %u)", n->name,
+                        (*slot)->line);
+        *slot = n;
+        if (want_args(v, n, 1, slot == &cert ? "e.g. certificate tls/fullchain.pem"
+                                               : "e.g. key tls/key.pem") < 0)
+            return -1;
+    }
+    if (!cert || !key)
+        return verr(v, sec->line, sec->col, "tls needs both 'certificate' and 'key'");
+    struct config_file *cf = &v->c->tls.certificate, *kf = &v->c->tls.key;
+    if (take_file(v, cert, cf) < 0 || take_file(v, key, kf) < 0)
+        return -1;
+    if (!contains(cf->data, cf->len, "-----BEGIN CERTIFICATE-----"))
+        return verr(v, argp(v, cert, 0)->line, argp(v, cert, 0)->col,
+                    "'%s' holds no PEM certificate (want -----BEGIN CERTIFICATE-----)", cf->path);
+    if (!contains(kf->data, kf->len, "-----BEGIN ") || !contains(kf->data, kf->len, "PRIVATE KEY-----"))
+        return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col,
+                    "'%s' holds no PEM private key (want -----BEGIN ... PRIVATE KEY-----)", kf->path);
+    if (contains(kf->data, kf->len, "ENCRYPTED"))
+        return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col,
+                    "'%s' is an encrypted key: the appliance has no passphrase to open it "
+                    "(export it unencrypted, e.g. openssl pkey -in k.pem -out key.pem)", kf->path);
+    v->c->tls.enabled = 1;
+    return 0;
+}
+
 /* Invariant: every section the language has is in this table. */
 static const struct {
     const char *name;
@@ -162,6 +228,7 @@ static const struct {
 } sections[] = {
     { "network", sec_network },
     { "log", sec_log },
+    { "tls", sec_tls },
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -172,9 +239,10 @@ void config_defaults(struct config *c)
     c->log.level = LOG_INFO;
 }
 
-int config_build(struct config *c, const struct conf_doc *d, char *err, size_t errlen)
+int config_build(struct config *c, const struct conf_doc *d, const struct config_files *files,
+                 char *err, size_t errlen)
 {
-    struct vctx v = { d, c, err, errlen };
+    struct vctx v = { d, files, c, err, errlen };
     uint32_t seen_line[NSECTIONS] = { 0 };
     config_defaults(c);
     for (int16_t i = d->first; i >= 0; i = d->nodes[i].next) {
@@ -183,7 +251,7 @@ int config_build(struct config *c, const struct conf_doc *d, char *err, size_t e
         while (k < NSECTIONS && strcmp(sections[k].name, n->name) != 0)
             k++;
         if (k == NSECTIONS)
-            return verr(&v, n->line, n->col, "unknown section '%s' (known: network, log)", n->name);
+            return verr(&v, n->line, n->col, "unknown section '%s' (known: network, log, tls)", n->name);
         if (seen_line[k])
             return verr(&v, n->line, n->col, "section '%s' given twice (first at line %u)", n->name,
                         seen_line[k]);
@@ -199,9 +267,37 @@ int config_build(struct config *c, const struct conf_doc *d, char *err, size_t e
     return 0;
 }
 
+struct blob_ref { const uint8_t *p; size_t len; };
+
+static int blob_get(void *ctx, const char *path, const uint8_t **data, size_t *len)
+{
+    const struct blob_ref *b = ctx;
+    struct cpio_entry e;
+    if (cpio_find(b->p, b->len, path, &e) < 0 || e.is_dir)
+        return -1;
+    *data = e.data;
+    *len = e.size;
+    return 0;
+}
+
+size_t config_named_files(const struct config *c, const struct config_file **out, size_t max)
+{
+    size_t n = 0;
+    if (c->tls.enabled && n + 2 <= max) {
+        /* Key first: a combined PEM (one file for both) is listed once, as
+         * the secret it is. */
+        out[n++] = &c->tls.key;
+        if (strcmp(c->tls.certificate.path, c->tls.key.path) != 0)
+            out[n++] = &c->tls.certificate;
+    }
+    return n;
+}
+
 int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob, size_t len,
                      char *err, size_t errlen)
 {
+    struct blob_ref ref = { blob, len };
+    struct config_files files = { blob_get, &ref };
     size_t count;
     struct cpio_entry e;
     if (cpio_validate(blob, len, &count, err, errlen) < 0)
@@ -213,7 +309,7 @@ int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob
     }
     if (conf_parse(doc, (const char *)e.data, e.size, CONFIG_FILE, err, errlen) < 0)
         return -1;
-    return config_build(c, doc, err, errlen);
+    return config_build(c, doc, &files, err, errlen);
 }
 
 size_t config_show(const struct config *c, char *buf, size_t cap)
@@ -233,5 +329,10 @@ size_t config_show(const struct config *c, char *buf, size_t cap)
     static const char *const lv[] = { "error", "warn", "info", "debug" };
     n = snprintf(buf + len, cap - len, "log {\n    level %s\n}\n", lv[c->log.level & 3]);
     len += n < 0 ? 0 : (size_t)n >= cap - len ? cap - len - 1 : (size_t)n;
+    if (c->tls.enabled && len < cap - 1) {
+        n = snprintf(buf + len, cap - len, "tls {\n    certificate %s\n    key %s\n}\n",
+                     c->tls.certificate.path, c->tls.key.path);
+        len += n < 0 ? 0 : (size_t)n >= cap - len ? cap - len - 1 : (size_t)n;
+    }
     return len;
 }

@@ -32,7 +32,7 @@ static int hex8(const uint8_t *p, uint32_t *out)
     return 0;
 }
 
-static int name_ok(const char *n)
+int cpio_name_ok(const char *n)
 {
     if (n[0] == '/' || n[0] == 0)
         return 0;
@@ -93,7 +93,7 @@ static int parse_one(const uint8_t *buf, size_t len, size_t *off, struct cpio_en
     *off = next > len ? len : next;
     if (strcmp(name, "TRAILER!!!") == 0)
         return 0;
-    if (!name_ok(name)) {
+    if (!cpio_name_ok(name)) {
         snprintf(err, errlen, "archive offset %zu: unsafe name '%s' (absolute, empty, '.' or '..' component)",
                  at, name);
         return -1;

@@ -38,6 +38,10 @@ int cpio_entry_at(const uint8_t *buf, size_t len, size_t i, struct cpio_entry *e
 /* The entry named name in a validated archive; 0 or -1 if absent. */
 int cpio_find(const uint8_t *buf, size_t len, const char *name, struct cpio_entry *e);
 
+/* 1 if n is a safe archive name: relative, no empty, "." or ".."
+ * components, no trailing '/'. The config uses the same rule for paths. */
+int cpio_name_ok(const char *n);
+
 /* For the packer (apctl): the bytes of one header + name + padding, written
  * to out (cap >= 110 + namelen + 4). Returns the length, or 0 if the name
  * is too long. */

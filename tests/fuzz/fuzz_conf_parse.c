@@ -30,12 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     walk(doc.first, 0);
     struct config c, again;
-    if (config_build(&c, &doc, err, sizeof err) != 0)
+    if (config_build(&c, &doc, NULL, err, sizeof err) != 0)
         return 0;
     char shown[4096], shown2[4096];
     size_t n = config_show(&c, shown, sizeof shown);
     if (conf_parse(&doc, shown, n, "show.conf", err, sizeof err) != 0 ||
-        config_build(&again, &doc, err, sizeof err) != 0)
+        config_build(&again, &doc, NULL, err, sizeof err) != 0)
         __builtin_trap();
     config_show(&again, shown2, sizeof shown2);
     if (strcmp(shown, shown2) != 0)

@@ -99,3 +99,27 @@ def test_no_blob_uses_built_in_defaults():
     assert rc == EXIT_OK
     assert "config: no config blob: built-in defaults (DHCP)" in out
     assert effective(out) == ["network {", "    dhcp", "}", "log {", "    level info", "}"]
+
+
+def test_tls_files_ride_in_the_blob_and_the_key_stays_secret(tmp_path):
+    d = tmp_path / "site"
+    (d / "tls").mkdir(parents=True)
+    (d / "tls" / "fullchain.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (d / "tls" / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL-0xC0FFEE\n"
+                                       "-----END PRIVATE KEY-----\n")
+    (d / "appliance.conf").write_text("tls {\n  certificate tls/fullchain.pem\n  key tls/key.pem\n}\n")
+    blob = str(d / "blob")
+    assert subprocess.run([APCTL, "pack", str(d / "appliance.conf"), "-o", blob]).returncode == 0
+    rc, out = boot("test.poweroff log=debug", extra=["-initrd", blob])
+    assert rc == EXIT_OK, out
+    assert "config: |     key tls/key.pem" in out
+    assert "SECRET" not in out and "C0FFEE" not in out
+    # The same blob without its key file is refused at boot like apctl does.
+    text = "tls {\n  certificate tls/fullchain.pem\n  key tls/key.pem\n}\n"
+    broken = tmp_path / "broken"
+    broken.write_bytes(newc([("appliance.conf", 0o100644, text.encode()),
+                             ("tls/fullchain.pem", 0o100644, b"-----BEGIN CERTIFICATE-----\n")]))
+    rc, out = boot("test.poweroff", extra=["-initrd", str(broken)])
+    assert rc == EXIT_CONFIG
+    assert ("ERROR config: appliance.conf:3:7: file 'tls/key.pem' not found (put it next to "
+            "appliance.conf; apctl pack takes it into the blob)") in out

@@ -27,10 +27,13 @@ static const char usage_text[] =
 "\n"
 "DESCRIPTION\n"
 "    check  Validate the config file FILE (normally appliance.conf) exactly as\n"
-"           the appliance does at boot. Errors name the file as it will be\n"
-"           named inside the blob (appliance.conf), the line and the column.\n"
+"           the appliance does at boot, including the files it names, which\n"
+"           must sit beside it. Errors name the file as it will be named\n"
+"           inside the blob (appliance.conf), the line and the column.\n"
 "    pack   Validate FILE, then write BLOB: a cpio newc archive holding it\n"
-"           as appliance.conf. Boot it with QEMU's -initrd BLOB.\n"
+"           as appliance.conf and every file it names (paths relative to\n"
+"           FILE's directory, e.g. tls/key.pem). Boot it with QEMU's\n"
+"           -initrd BLOB.\n"
 "    show   Validate BLOB and print the effective configuration: every\n"
 "           setting, defaults included, in the config syntax. Secrets are\n"
 "           never printed.\n"
@@ -45,6 +48,54 @@ static const char usage_text[] =
 "    docs/config.md\n";
 
 static struct conf_doc doc;
+
+/* Files named by the config, read from the directory of appliance.conf
+ * and kept for pack. */
+#define MAX_FILES 64
+#define FILE_MAX (16u << 20)
+static struct { char path[CONFIG_PATH_MAX]; uint8_t *data; size_t len; } files[MAX_FILES];
+static size_t nfiles;
+static char basedir[4096];
+
+static int read_file(const char *path, uint8_t **out, size_t *len, size_t max);
+
+static int dir_get(void *ctx, const char *path, const uint8_t **data, size_t *len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (strcmp(files[i].path, path) == 0) {
+            *data = files[i].data;
+            *len = files[i].len;
+            return 0;
+        }
+    }
+    char full[4096 + CONFIG_PATH_MAX + 2];
+    snprintf(full, sizeof full, "%s/%s", basedir, path);
+    struct stat st;
+    if (nfiles == MAX_FILES || stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    uint8_t *buf;
+    size_t n;
+    if (read_file(full, &buf, &n, FILE_MAX) < 0)
+        return -1;
+    snprintf(files[nfiles].path, sizeof files[nfiles].path, "%s", path);
+    files[nfiles].data = buf;
+    files[nfiles].len = n;
+    nfiles++;
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static void set_basedir(const char *conf_path)
+{
+    snprintf(basedir, sizeof basedir, "%s", conf_path);
+    char *slash = strrchr(basedir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        strcpy(basedir, ".");
+}
 
 static int read_file(const char *path, uint8_t **out, size_t *len, size_t max)
 {
@@ -87,8 +138,9 @@ static int read_file(const char *path, uint8_t **out, size_t *len, size_t max)
 static int validate_text(const uint8_t *text, size_t len, struct config *c)
 {
     char err[512];
+    struct config_files resolver = { dir_get, NULL };
     if (conf_parse(&doc, (const char *)text, len, CONFIG_FILE, err, sizeof err) < 0 ||
-        config_build(c, &doc, err, sizeof err) < 0) {
+        config_build(c, &doc, &resolver, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -102,6 +154,7 @@ static int cmd_check(const char *path)
     struct config c;
     if (read_file(path, &text, &len, CONF_SOURCE_MAX) < 0)
         return EXIT_IO;
+    set_basedir(path);
     int rc = validate_text(text, len, &c) < 0 ? EXIT_INVALID : 0;
     if (rc == 0)
         printf("%s: ok\n", path);
@@ -116,15 +169,28 @@ static int cmd_pack(const char *path, const char *out)
     struct config c;
     if (read_file(path, &text, &len, CONF_SOURCE_MAX) < 0)
         return EXIT_IO;
+    set_basedir(path);
     if (validate_text(text, len, &c) < 0) {
         free(text);
         return EXIT_INVALID;
     }
+    const struct config_file *named[MAX_FILES];
+    size_t nnamed = config_named_files(&c, named, MAX_FILES);
     size_t cap = len + 1024;
+    for (size_t i = 0; i < nnamed; i++)
+        cap += named[i]->len + 512;
     uint8_t *blob = calloc(1, cap);
     size_t n = cpio_write_header(blob, cap, CONFIG_FILE, 0100644, (uint32_t)len, 1);
     memcpy(blob + n, text, len);
     n += (len + 3) & ~(size_t)3;
+    for (size_t i = 0; i < nnamed; i++) {
+        /* The key is a secret: owner-only mode, for whoever unpacks it. */
+        uint32_t mode = named[i] == &c.tls.key ? 0100600 : 0100644;
+        n += cpio_write_header(blob + n, cap - n, named[i]->path, mode, (uint32_t)named[i]->len,
+                               (uint32_t)i + 2);
+        memcpy(blob + n, named[i]->data, named[i]->len);
+        n += (named[i]->len + 3) & ~(size_t)3;
+    }
     n += cpio_write_header(blob + n, cap - n, "TRAILER!!!", 0, 0, 0);
     free(text);
     /* Check our own output with the reader the kernel uses. */
