@@ -68,6 +68,34 @@ int config_parse_cidr(const char *s, uint8_t out[4], uint8_t *prefix)
     return 0;
 }
 
+/* A section's directives that may each appear once. collect() fills
+ * slot[k].node from the section's children by name; an unknown name or a
+ * repeat is an error naming the known ones. */
+struct slot { const char *name; const struct conf_node *node; };
+
+static int collect(struct vctx *v, const struct conf_node *sec, struct slot *slot, size_t n)
+{
+    for (int16_t i = sec->first_child; i >= 0; i = v->d->nodes[i].next) {
+        const struct conf_node *nd = &v->d->nodes[i];
+        size_t k = 0;
+        while (k < n && strcmp(slot[k].name, nd->name) != 0)
+            k++;
+        if (k == n) {
+            char known[128] = "";
+            for (size_t j = 0; j < n; j++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
+                         slot[j].name);
+            return verr(v, nd->line, nd->col, "unknown directive '%s' in %s (known: %s)", nd->name,
+                        sec->name, known);
+        }
+        if (slot[k].node)
+            return verr(v, nd->line, nd->col, "'%s' given twice in %s (first at line %u)", nd->name,
+                        sec->name, slot[k].node->line);
+        slot[k].node = nd;
+    }
+    return 0;
+}
+
 static int no_block(struct vctx *v, const struct conf_node *n)
 {
     if (n->has_block)
@@ -90,24 +118,10 @@ static int want_args(struct vctx *v, const struct conf_node *n, unsigned k, cons
 /* network { dhcp | address A.B.C.D/N [gateway A.B.C.D] } */
 static int sec_network(struct vctx *v, const struct conf_node *sec)
 {
-    const struct conf_node *dhcp = NULL, *addr = NULL, *gw = NULL;
-    for (int16_t i = sec->first_child; i >= 0; i = v->d->nodes[i].next) {
-        const struct conf_node *n = &v->d->nodes[i];
-        const struct conf_node **slot;
-        if (strcmp(n->name, "dhcp") == 0)
-            slot = &dhcp;
-        else if (strcmp(n->name, "address") == 0)
-            slot = &addr;
-        else if (strcmp(n->name, "gateway") == 0)
-            slot = &gw;
-        else
-            return verr(v, n->line, n->col, "unknown directive '%s' in network (known: dhcp, address, gateway)",
-                        n->name);
-        if (*slot)
-            return verr(v, n->line, n->col, "'%s' given twice in network (first at line %u)", n->name,
-                        (*slot)->line);
-        *slot = n;
-    }
+    struct slot slot[] = { { "dhcp", NULL }, { "address", NULL }, { "gateway", NULL } };
+    if (collect(v, sec, slot, 3) < 0)
+        return -1;
+    const struct conf_node *dhcp = slot[0].node, *addr = slot[1].node, *gw = slot[2].node;
     if (dhcp && want_args(v, dhcp, 0, "write just: dhcp") < 0)
         return -1;
     if (addr) {
@@ -139,14 +153,11 @@ static int sec_network(struct vctx *v, const struct conf_node *sec)
 /* log { level error|warn|info|debug } */
 static int sec_log(struct vctx *v, const struct conf_node *sec)
 {
-    const struct conf_node *level = NULL;
-    for (int16_t i = sec->first_child; i >= 0; i = v->d->nodes[i].next) {
-        const struct conf_node *n = &v->d->nodes[i];
-        if (strcmp(n->name, "level") != 0)
-            return verr(v, n->line, n->col, "unknown directive '%s' in log (known: level)", n->name);
-        if (level)
-            return verr(v, n->line, n->col, "'level' given twice in log (first at line %u)", level->line);
-        level = n;
+    struct slot slot[] = { { "level", NULL } };
+    if (collect(v, sec, slot, 1) < 0)
+        return -1;
+    const struct conf_node *n = slot[0].node;
+    if (n) {
         if (want_args(v, n, 1, "one of error, warn, info, debug") < 0)
             return -1;
         const struct conf_arg *a = argp(v, n, 0);
@@ -184,24 +195,14 @@ static int take_file(struct vctx *v, const struct conf_node *n, struct config_fi
  * the TLS listener. */
 static int sec_tls(struct vctx *v, const struct conf_node *sec)
 {
-    const struct conf_node *cert = NULL, *key = NULL;
-    for (int16_t i = sec->first_child; i >= 0; i = v->d->nodes[i].next) {
-        const struct conf_node *n = &v->d->nodes[i];
-        const struct conf_node **slot;
-        if (strcmp(n->name, "certificate") == 0)
-            slot = &cert;
-        else if (strcmp(n->name, "key") == 0)
-            slot = &key;
-        else
-            return verr(v, n->line, n->col, "unknown directive '%s' in tls (known: certificate, key)", n->name);
-        if (*slot)
-            return verr(v, n->line, n->col, "'%s' given twice in tls (first at line %u)", n->name,
-                        (*slot)->line);
-        *slot = n;
-        if (want_args(v, n, 1, slot == &cert ? "e.g. certificate tls/fullchain.pem"
-                                               : "e.g. key tls/key.pem") < 0)
-            return -1;
-    }
+    struct slot slot[] = { { "certificate", NULL }, { "key", NULL } };
+    if (collect(v, sec, slot, 2) < 0)
+        return -1;
+    const struct conf_node *cert = slot[0].node, *key = slot[1].node;
+    if (cert && want_args(v, cert, 1, "e.g. certificate tls/fullchain.pem") < 0)
+        return -1;
+    if (key && want_args(v, key, 1, "e.g. key tls/key.pem") < 0)
+        return -1;
     if (!cert || !key)
         return verr(v, sec->line, sec->col, "tls needs both 'certificate' and 'key'");
     struct config_file *cf = &v->c->tls.certificate, *kf = &v->c->tls.key;
