@@ -34,12 +34,16 @@ struct config_file {
     size_t len;
 };
 
+/* Address configuration: from the blob's network section, or (booting
+ * without a blob) from ip=/gw= on the command line (net_parse_config). */
+struct config_network {
+    int dhcp;
+    uint8_t addr[4], prefix, gw[4];
+    int has_gw;
+};
+
 struct config {
-    struct {
-        int dhcp;
-        uint8_t addr[4], prefix, gw[4];
-        int has_gw;
-    } network;
+    struct config_network network;
     struct {
         enum log_level level;
     } log;

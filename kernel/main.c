@@ -246,25 +246,18 @@ void kmain(const struct hvm_start_info *si)
         log_warn("entropy", "no hardware entropy source (no RDSEED/RDRAND, no virtio-rng): "
                  "TLS will not be served; use a CPU with RDRAND or add -device virtio-rng-pci");
     if (nic) {
-        struct net_ipv4 ipcfg;
         char err[160];
         if (have_blob) {
             /* The blob decides; ip=/gw= on the command line are only for
              * booting without one. */
             if (cmdline_get(&cmdline, "ip") || cmdline_get(&cmdline, "gw"))
                 log_warn("net", "ip=/gw= on the command line ignored: the config blob sets the network");
-            memset(&ipcfg, 0, sizeof ipcfg);
-            ipcfg.dhcp = config.network.dhcp;
-            memcpy(ipcfg.addr, config.network.addr, 4);
-            ipcfg.prefix = config.network.prefix;
-            memcpy(ipcfg.gw, config.network.gw, 4);
-            ipcfg.has_gw = config.network.has_gw;
-        } else if (net_parse_config(cmdline_get(&cmdline, "ip"), cmdline_get(&cmdline, "gw"), &ipcfg, err,
-                                    sizeof err) < 0) {
+        } else if (net_parse_config(cmdline_get(&cmdline, "ip"), cmdline_get(&cmdline, "gw"),
+                                    &config.network, err, sizeof err) < 0) {
             log_error("net", "%s", err);
             power_off(POWER_EXIT_CONFIG);
         }
-        if (net_start(nic, &ipcfg) < 0)
+        if (net_start(nic, &config.network) < 0)
             log_error("net", "network start failed: not serving");
     } else {
         log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci)");

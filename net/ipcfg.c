@@ -1,6 +1,7 @@
-/* net/ipcfg.c: parse the address configuration (pure, host-tested).
- * Until the config blob exists it comes from the kernel command line:
+/* net/ipcfg.c: the address configuration from the kernel command line,
+ * for boots without a config blob (pure, host-tested):
  *   ip=dhcp (default)   or   ip=A.B.C.D/N [gw=A.B.C.D]
+ * Addresses follow the config's rules (config_parse_ipv4/_cidr).
  */
 #include "net/net.h"
 
@@ -9,12 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int net_parse_ipv4(const char *s, uint8_t out[4])
-{
-    return config_parse_ipv4(s, out);
-}
-
-int net_parse_config(const char *ip, const char *gw, struct net_ipv4 *cfg, char *err, size_t errlen)
+int net_parse_config(const char *ip, const char *gw, struct config_network *cfg, char *err,
+                     size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
     if (!ip || strcmp(ip, "dhcp") == 0) {
@@ -25,29 +22,23 @@ int net_parse_config(const char *ip, const char *gw, struct net_ipv4 *cfg, char 
         }
         return 0;
     }
-    char a[20];
     const char *slash = strchr(ip, '/');
-    size_t alen = slash ? (size_t)(slash - ip) : strlen(ip);
-    if (!slash || alen >= sizeof a) {
+    if (!slash) {
         snprintf(err, errlen, "ip=%s: want ip=dhcp or ip=A.B.C.D/PREFIX (e.g. 192.0.2.10/24)", ip);
         return -1;
     }
-    memcpy(a, ip, alen);
-    a[alen] = 0;
-    if (net_parse_ipv4(a, cfg->addr) < 0) {
-        snprintf(err, errlen, "ip=%s: '%s' is not a dotted-quad IPv4 address", ip, a);
+    /* The address part alone first, so the message says which half is wrong. */
+    char a[16];
+    size_t alen = (size_t)(slash - ip);
+    if (alen >= sizeof a || (memcpy(a, ip, alen), a[alen] = 0, config_parse_ipv4(a, cfg->addr) < 0)) {
+        snprintf(err, errlen, "ip=%s: '%.*s' is not a dotted-quad IPv4 address", ip, (int)alen, ip);
         return -1;
     }
-    const char *p = slash + 1;
-    unsigned bits = 0, digits = 0;
-    while (*p >= '0' && *p <= '9' && digits < 3)
-        bits = bits * 10 + (unsigned)(*p++ - '0'), digits++;
-    if (!digits || *p || bits < 1 || bits > 32) {
+    if (config_parse_cidr(ip, cfg->addr, &cfg->prefix) < 0 || cfg->prefix < 1) {
         snprintf(err, errlen, "ip=%s: prefix length must be 1-32", ip);
         return -1;
     }
-    cfg->prefix = (uint8_t)bits;
-    if (gw && net_parse_ipv4(gw, cfg->gw) < 0) {
+    if (gw && config_parse_ipv4(gw, cfg->gw) < 0) {
         snprintf(err, errlen, "gw=%s: not a dotted-quad IPv4 address", gw);
         return -1;
     }

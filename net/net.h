@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct netdev;
+struct config_network;
 
 /* "lwIP 2.2.1, BearSSL 0.6" (static storage). */
 const char *net_versions(void);
@@ -16,20 +17,15 @@ const char *net_versions(void);
  * vector; logs each result. 0 ok, -1 a check failed. */
 int net_selftest(void);
 
-struct net_ipv4 {
-    int dhcp;
-    uint8_t addr[4], prefix, gw[4];
-    int has_gw;
-};
-/* Pure: ip ("dhcp", NULL or "A.B.C.D/N") and gw (NULL or "A.B.C.D") ->
- * cfg. 0, or -1 with a message naming the fix in err. */
-int net_parse_config(const char *ip, const char *gw, struct net_ipv4 *cfg, char *err, size_t errlen);
-/* Pure: strict dotted quad -> 4 bytes; 0 or -1. */
-int net_parse_ipv4(const char *s, uint8_t out[4]);
+/* Pure: the command line's ip ("dhcp", NULL or "A.B.C.D/N") and gw (NULL
+ * or "A.B.C.D") -> cfg, with the config's address rules (config.h). 0, or
+ * -1 with a message naming the fix in err. */
+int net_parse_config(const char *ip, const char *gw, struct config_network *cfg, char *err,
+                     size_t errlen);
 
 /* Bring the interface up on nd with cfg and register the network poller
  * on the event loop. Logs "listening" once the address is up. 0 or -1. */
-int net_start(struct netdev *nd, const struct net_ipv4 *cfg);
+int net_start(struct netdev *nd, const struct config_network *cfg);
 /* 1 once the interface has its address. */
 int net_ready(void);
 /* Log the device and transmit-backlog counters on the console. */

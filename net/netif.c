@@ -35,7 +35,7 @@
 
 static struct netif nif;
 static struct netdev *dev;
-static struct net_ipv4 conf;
+static struct config_network conf;
 static int addr_up;
 static struct pbuf *spare;
 static uint64_t lwip_timer_id, lwip_timer_at;
@@ -173,7 +173,7 @@ static int net_poll(void *arg)
     return work;
 }
 
-int net_start(struct netdev *nd, const struct net_ipv4 *cfg)
+int net_start(struct netdev *nd, const struct config_network *cfg)
 {
     dev = nd;
     conf = *cfg;

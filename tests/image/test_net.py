@@ -134,20 +134,13 @@ def test_interrupt_fallback_and_modern_only_devices(device):
         assert echo_once(g, payload) == payload
 
 
-def test_jumbo_device_mtu_is_declined():
-    # Our 2 KiB receive buffers hold 1500-byte frames: a 9000-byte device
-    # MTU is not accepted (virtio 1.2 5.1.6.3.1) and we stay at 1500.
-    with net_guest(device="virtio-net-pci,host_mtu=9000") as g:
+@pytest.mark.parametrize("host_mtu,want", [(1400, 1400), (9000, 1500)])
+def test_device_mtu(host_mtu, want):
+    # A smaller device MTU is honoured; a jumbo one is not accepted (our
+    # 2 KiB receive buffers hold 1500-byte frames, virtio 1.2 5.1.6.3.1).
+    with net_guest(device=f"virtio-net-pci,host_mtu={host_mtu}") as g:
         g.wait_for(r"listening on")
-        assert "mtu 1500 link up" in g.output
-        assert echo_once(g, pattern(50000)) == pattern(50000)
-
-
-def test_device_mtu_is_honoured():
-    with net_guest(device="virtio-net-pci,host_mtu=1400") as g:
-        g.wait_for(r"listening on")
-        assert "mtu 1400 link up" in g.output
-        # Segments now fit 1400-byte frames: a bulk echo still round-trips.
+        assert f"mtu {want} link up" in g.output
         payload = pattern(100000)
         assert echo_once(g, payload) == payload
 

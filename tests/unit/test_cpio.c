@@ -15,10 +15,15 @@ static void add(const char *name, uint32_t mode, const char *data)
     alen += (dl + 3) & ~(size_t)3;
 }
 
-static void build(void)
+static void start(void)
 {
     memset(arc, 0, sizeof arc);
     alen = 0;
+}
+
+static void build(void)
+{
+    start();
     add("appliance.conf", 0100644, "network { dhcp }\n");
     add("www", 0040755, NULL);
     add("www/index.html", 0100644, "<h1>hi</h1>");
@@ -95,31 +100,26 @@ int main(void)
      * missing trailer. */
     const char *bad_names[] = { "/etc/passwd", "../up", "a/../b", "a//b", "./a", "a/", "a/." };
     for (unsigned i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
-        memset(arc, 0, sizeof arc);
-        alen = 0;
+        start();
         add(bad_names[i], 0100644, "x");
         add("TRAILER!!!", 0, NULL);
         EXPECT_ERR(alen, "unsafe name");
     }
-    memset(arc, 0, sizeof arc);
-    alen = 0;
+    start();
     add("link", 0120777, "target");
     add("TRAILER!!!", 0, NULL);
     EXPECT_ERR(alen, "'link' is not a regular file or directory (mode 120777)");
-    memset(arc, 0, sizeof arc);
-    alen = 0;
+    start();
     add("d", 0040755, "data");
     add("TRAILER!!!", 0, NULL);
     EXPECT_ERR(alen, "directory 'd' has data");
-    memset(arc, 0, sizeof arc);
-    alen = 0;
+    start();
     add("a", 0100644, "1");
     add("b", 0100644, "2");
     add("a", 0100644, "3");
     add("TRAILER!!!", 0, NULL);
     EXPECT_ERR(alen, "'a' appears twice");
-    memset(arc, 0, sizeof arc);
-    alen = 0;
+    start();
     add("a", 0100644, "1");
     EXPECT_ERR(alen, "archive ends without its TRAILER!!! entry");
 

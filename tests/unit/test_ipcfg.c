@@ -1,22 +1,24 @@
-/* Unit tests of net/ipcfg.c: address configuration from the command line. */
+/* Unit tests of the address rules (kernel/config.c) and of net/ipcfg.c,
+ * the address configuration from the command line. */
+#include "kernel/config.h"
 #include "net/net.h"
 #include "tests/unit/check.h"
 
 int main(void)
 {
     uint8_t a[4];
-    CHECK(net_parse_ipv4("192.0.2.10", a) == 0 && a[0] == 192 && a[3] == 10);
-    CHECK(net_parse_ipv4("0.0.0.0", a) == 0);
-    CHECK(net_parse_ipv4("255.255.255.255", a) == 0 && a[2] == 255);
+    CHECK(config_parse_ipv4("192.0.2.10", a) == 0 && a[0] == 192 && a[3] == 10);
+    CHECK(config_parse_ipv4("0.0.0.0", a) == 0);
+    CHECK(config_parse_ipv4("255.255.255.255", a) == 0 && a[2] == 255);
     const char *bad[] = { "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.04", "01.2.3.4", "1..3.4",
                           "a.b.c.d", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "1.2.3.4/24", "1234.1.1.1", "+1.2.3.4" };
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CHECK(net_parse_ipv4(bad[i], a) == -1);
-        if (net_parse_ipv4(bad[i], a) == 0)
+        CHECK(config_parse_ipv4(bad[i], a) == -1);
+        if (config_parse_ipv4(bad[i], a) == 0)
             fprintf(stderr, "  accepted: '%s'\n", bad[i]);
     }
 
-    struct net_ipv4 c;
+    struct config_network c;
     char err[160];
     CHECK(net_parse_config(NULL, NULL, &c, err, sizeof err) == 0 && c.dhcp);
     CHECK(net_parse_config("dhcp", NULL, &c, err, sizeof err) == 0 && c.dhcp);

@@ -147,19 +147,31 @@ static int validate_text(const uint8_t *text, size_t len, struct config *c)
     return 0;
 }
 
+/* Read appliance.conf at path and validate it with the files beside it.
+ * Returns 0 (*text is the caller's to free) or an exit status. */
+static int load_conf(const char *path, uint8_t **text, size_t *len, struct config *c)
+{
+    if (read_file(path, text, len, CONF_SOURCE_MAX) < 0)
+        return EXIT_IO;
+    set_basedir(path);
+    if (validate_text(*text, *len, c) < 0) {
+        free(*text);
+        return EXIT_INVALID;
+    }
+    return 0;
+}
+
 static int cmd_check(const char *path)
 {
     uint8_t *text;
     size_t len;
     struct config c;
-    if (read_file(path, &text, &len, CONF_SOURCE_MAX) < 0)
-        return EXIT_IO;
-    set_basedir(path);
-    int rc = validate_text(text, len, &c) < 0 ? EXIT_INVALID : 0;
-    if (rc == 0)
-        printf("%s: ok\n", path);
+    int rc = load_conf(path, &text, &len, &c);
+    if (rc)
+        return rc;
+    printf("%s: ok\n", path);
     free(text);
-    return rc;
+    return 0;
 }
 
 static int cmd_pack(const char *path, const char *out)
@@ -167,13 +179,9 @@ static int cmd_pack(const char *path, const char *out)
     uint8_t *text;
     size_t len;
     struct config c;
-    if (read_file(path, &text, &len, CONF_SOURCE_MAX) < 0)
-        return EXIT_IO;
-    set_basedir(path);
-    if (validate_text(text, len, &c) < 0) {
-        free(text);
-        return EXIT_INVALID;
-    }
+    int rc = load_conf(path, &text, &len, &c);
+    if (rc)
+        return rc;
     const struct config_file *named[MAX_FILES];
     size_t nnamed = config_named_files(&c, named, MAX_FILES);
     size_t cap = len + 1024;
