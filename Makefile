@@ -71,11 +71,31 @@ $(B)/%.o: %.c Makefile | $(STAMP_DEPS)
 
 $(B)/%.o: %.S Makefile | $(STAMP_DEPS)
 	@mkdir -p $(@D)
-	$(Q)gcc $(KCFLAGS) $(OURFLAGS) -c $< -o $@
+	$(Q)gcc $(KCFLAGS) $(OURFLAGS) $(EXTRA_$<) -c $< -o $@
 
 EXTRA_net := $(INC_LWIP) $(INC_BEARSSL) -DBEARSSL_VERSION='"$(BEARSSL_VERSION)"'
 EXTRA_store := $(INC_SQLITE)
 EXTRA_kernel/csprng.c := $(INC_BEARSSL)
+EXTRA_kernel/default_blob.S := -DDEFAULT_BLOB='"$(B)/default.blob"'
+
+# The built-in default config: defaults/ plus a development certificate
+# made here on first build (self-signed ECDSA P-256 for localhost and
+# 127.0.0.1, labelled not for production), packed by apctl and linked in.
+DEFAULT_FILES := $(shell find defaults -type f)
+$(B)/devcert/dev-key.pem: | $(STAMP_PKGS)
+	@mkdir -p $(@D)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
+	  -subj "/O=appliance development certificate, not for production/CN=localhost" \
+	  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	  -keyout $(B)/devcert/dev-key.tmp -out $(B)/devcert/dev-cert.pem 2>/dev/null
+	mv $(B)/devcert/dev-key.tmp $@
+
+$(B)/default.blob: $(DEFAULT_FILES) $(B)/apctl $(B)/devcert/dev-key.pem
+	rm -rf $(B)/default && cp -r defaults $(B)/default && mkdir -p $(B)/default/tls
+	cp $(B)/devcert/dev-cert.pem $(B)/devcert/dev-key.pem $(B)/default/tls/
+	$(B)/apctl pack $(B)/default/appliance.conf -o $@
+
+$(B)/kernel/default_blob.o: $(B)/default.blob
 
 # ---------------------------------------------------------------- libraries
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/, \
@@ -124,7 +144,9 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 	strip -o $@ $<
 
 # apctl: the host tool, built from the kernel's own pure config modules.
-APCTL_SRCS := tools/apctl/apctl.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/log_format.c
+CONFIG_SRCS := kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_fw.c \
+  kernel/config_http.c kernel/config_db.c
+APCTL_SRCS := tools/apctl/apctl.c $(CONFIG_SRCS) kernel/log_format.c
 $(B)/apctl: $(APCTL_SRCS) $(wildcard kernel/*.h) Makefile | $(STAMP_PKGS)
 	@mkdir -p $(@D)
 	gcc -std=c11 -Wall -Wextra -Werror -O2 -g -D_FORTIFY_SOURCE=2 -I. -o $@ $(APCTL_SRCS)
@@ -157,8 +179,7 @@ run: all
 # ---------------------------------------------------------------- tests
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
-  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c kernel/cpio.c kernel/conf_parse.c \
-  kernel/config.c
+  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

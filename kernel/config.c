@@ -6,22 +6,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "kernel/config_kit.h"
 #include "kernel/cpio.h"
 
-struct vctx {
-    const struct conf_doc *d;
-    const struct config_files *files;
-    struct config *c;
-    char *err;
-    size_t errlen;
-};
-
-#define verr(v, line, col, ...) conf_errorf((v)->err, (v)->errlen, (v)->d->filename, line, col, __VA_ARGS__)
-
-static const struct conf_arg *argp(const struct vctx *v, const struct conf_node *n, unsigned k)
-{
-    return &v->d->args[n->first_arg + k];
-}
+#define argp kit_arg
+#define want_args kit_want_args
 
 int config_parse_ipv4(const char *s, uint8_t out[4])
 {
@@ -68,58 +57,11 @@ int config_parse_cidr(const char *s, uint8_t out[4], uint8_t *prefix)
     return 0;
 }
 
-/* A section's directives that may each appear once. collect() fills
- * slot[k].node from the section's children by name; an unknown name or a
- * repeat is an error naming the known ones. */
-struct slot { const char *name; const struct conf_node *node; };
-
-static int collect(struct vctx *v, const struct conf_node *sec, struct slot *slot, size_t n)
-{
-    for (int16_t i = sec->first_child; i >= 0; i = v->d->nodes[i].next) {
-        const struct conf_node *nd = &v->d->nodes[i];
-        size_t k = 0;
-        while (k < n && strcmp(slot[k].name, nd->name) != 0)
-            k++;
-        if (k == n) {
-            char known[128] = "";
-            for (size_t j = 0; j < n; j++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
-                         slot[j].name);
-            return verr(v, nd->line, nd->col, "unknown directive '%s' in %s (known: %s)", nd->name,
-                        sec->name, known);
-        }
-        if (slot[k].node)
-            return verr(v, nd->line, nd->col, "'%s' given twice in %s (first at line %u)", nd->name,
-                        sec->name, slot[k].node->line);
-        slot[k].node = nd;
-    }
-    return 0;
-}
-
-static int no_block(struct vctx *v, const struct conf_node *n)
-{
-    if (n->has_block)
-        return verr(v, n->line, n->col, "'%s' does not take a block", n->name);
-    return 0;
-}
-
-static int want_args(struct vctx *v, const struct conf_node *n, unsigned k, const char *usage)
-{
-    if (no_block(v, n) < 0)
-        return -1;
-    if (n->nargs != k) {
-        const struct conf_arg *a = n->nargs > k ? argp(v, n, k) : NULL;
-        return verr(v, a ? a->line : n->line, a ? a->col : n->col, "'%s' takes %u argument%s (%s)",
-                    n->name, k, k == 1 ? "" : "s", usage);
-    }
-    return 0;
-}
-
 /* network { dhcp | address A.B.C.D/N [gateway A.B.C.D] } */
 static int sec_network(struct vctx *v, const struct conf_node *sec)
 {
-    struct slot slot[] = { { "dhcp", NULL }, { "address", NULL }, { "gateway", NULL } };
-    if (collect(v, sec, slot, 3) < 0)
+    struct slot slot[] = { { "dhcp", NULL, 0 }, { "address", NULL, 0 }, { "gateway", NULL, 0 } };
+    if (kit_collect(v, sec, slot, 3) < 0)
         return -1;
     const struct conf_node *dhcp = slot[0].node, *addr = slot[1].node, *gw = slot[2].node;
     if (dhcp && want_args(v, dhcp, 0, "write just: dhcp") < 0)
@@ -153,8 +95,8 @@ static int sec_network(struct vctx *v, const struct conf_node *sec)
 /* log { level error|warn|info|debug } */
 static int sec_log(struct vctx *v, const struct conf_node *sec)
 {
-    struct slot slot[] = { { "level", NULL } };
-    if (collect(v, sec, slot, 1) < 0)
+    struct slot slot[] = { { "level", NULL, 0 } };
+    if (kit_collect(v, sec, slot, 1) < 0)
         return -1;
     const struct conf_node *n = slot[0].node;
     if (n) {
@@ -176,27 +118,13 @@ static int contains(const uint8_t *p, size_t n, const char *needle)
     return 0;
 }
 
-/* A path argument naming a file of the blob: safe, resolvable. */
-static int take_file(struct vctx *v, const struct conf_node *n, struct config_file *f)
-{
-    const struct conf_arg *a = argp(v, n, 0);
-    if (strlen(a->s) >= CONFIG_PATH_MAX || !cpio_name_ok(a->s) || strcmp(a->s, CONFIG_FILE) == 0)
-        return verr(v, a->line, a->col, "'%s' is not a usable file name (relative to appliance.conf, "
-                    "no '..', shorter than %d bytes)", a->s, CONFIG_PATH_MAX);
-    strcpy(f->path, a->s);
-    if (!v->files || v->files->get(v->files->ctx, f->path, &f->data, &f->len) < 0)
-        return verr(v, a->line, a->col, "file '%s' not found (put it next to appliance.conf; "
-                    "apctl pack takes it into the blob)", a->s);
-    return 0;
-}
-
 /* tls { certificate PATH  key PATH }: PEM files in the blob. Only their
  * shape is checked here; parsing and the key/certificate match come with
  * the TLS listener. */
 static int sec_tls(struct vctx *v, const struct conf_node *sec)
 {
-    struct slot slot[] = { { "certificate", NULL }, { "key", NULL } };
-    if (collect(v, sec, slot, 2) < 0)
+    struct slot slot[] = { { "certificate", NULL, 0 }, { "key", NULL, 0 } };
+    if (kit_collect(v, sec, slot, 2) < 0)
         return -1;
     const struct conf_node *cert = slot[0].node, *key = slot[1].node;
     if (cert && want_args(v, cert, 1, "e.g. certificate tls/fullchain.pem") < 0)
@@ -206,7 +134,7 @@ static int sec_tls(struct vctx *v, const struct conf_node *sec)
     if (!cert || !key)
         return verr(v, sec->line, sec->col, "tls needs both 'certificate' and 'key'");
     struct config_file *cf = &v->c->tls.certificate, *kf = &v->c->tls.key;
-    if (take_file(v, cert, cf) < 0 || take_file(v, key, kf) < 0)
+    if (kit_file(v, cert, 0, cf) < 0 || kit_file(v, key, 0, kf) < 0)
         return -1;
     if (!contains(cf->data, cf->len, "-----BEGIN CERTIFICATE-----"))
         return verr(v, argp(v, cert, 0)->line, argp(v, cert, 0)->col,
@@ -222,7 +150,8 @@ static int sec_tls(struct vctx *v, const struct conf_node *sec)
     return 0;
 }
 
-/* Invariant: every section the language has is in this table. */
+/* Invariant: every section the language has is in this table, in the
+ * order `show` prints them. */
 static const struct {
     const char *name;
     int (*fn)(struct vctx *, const struct conf_node *);
@@ -230,6 +159,10 @@ static const struct {
     { "network", sec_network },
     { "log", sec_log },
     { "tls", sec_tls },
+    { "firewall", config_sec_firewall },
+    { "limits", config_sec_limits },
+    { "database", config_sec_database },
+    { "routes", config_sec_routes },
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -238,6 +171,25 @@ void config_defaults(struct config *c)
     memset(c, 0, sizeof *c);
     c->network.dhcp = 1;
     c->log.level = LOG_INFO;
+    /* A new AWS security group: no inbound rule, all outbound allowed;
+     * AWS's connection-tracking idle timeouts. */
+    c->firewall.out[0] = (struct config_fw_rule){ .proto = CONFIG_PROTO_ALL, .icmp_type = CONFIG_ICMP_ANY,
+                                                  .icmp_code = CONFIG_ICMP_ANY, .desc = "" };
+    c->firewall.nout = 1;
+    c->firewall.flows = 4096;
+    c->firewall.tcp_established = 432000;
+    c->firewall.udp = 30;
+    c->firewall.udp_stream = 180;
+    c->firewall.other = 600;
+    /* nginx's defaults, tightened where a slow client could hold a slot
+     * (header and body timeouts). */
+    c->limits = (struct config_limits){
+        .connections = 256, .header_timeout_ms = 10000, .body_timeout_ms = 30000,
+        .send_timeout_ms = 30000, .keepalive_timeout_ms = 60000, .keepalive_requests = 1000,
+        .request_line_max = 8192, .header_max = 16384, .headers_max = 100, .body_max = 1 << 20,
+    };
+    c->database.cache_bytes = 2 << 20;
+    c->database.statement_timeout_ms = 250;
 }
 
 int config_build(struct config *c, const struct conf_doc *d, const struct config_files *files,
@@ -246,13 +198,16 @@ int config_build(struct config *c, const struct conf_doc *d, const struct config
     struct vctx v = { d, files, c, err, errlen };
     uint32_t seen_line[NSECTIONS] = { 0 };
     config_defaults(c);
+    if (errlen)
+        err[0] = 0;
     for (int16_t i = d->first; i >= 0; i = d->nodes[i].next) {
         const struct conf_node *n = &d->nodes[i];
         size_t k = 0;
         while (k < NSECTIONS && strcmp(sections[k].name, n->name) != 0)
             k++;
         if (k == NSECTIONS)
-            return verr(&v, n->line, n->col, "unknown section '%s' (known: network, log, tls)", n->name);
+            return verr(&v, n->line, n->col, "unknown section '%s' (known: network, log, tls, "
+                        "firewall, limits, database, routes)", n->name);
         if (seen_line[k])
             return verr(&v, n->line, n->col, "section '%s' given twice (first at line %u)", n->name,
                         seen_line[k]);
@@ -265,9 +220,11 @@ int config_build(struct config *c, const struct conf_doc *d, const struct config
         if (sections[k].fn(&v, n) < 0)
             return -1;
     }
-    return 0;
+    return config_check_routes(&v);
 }
 
+/* The blob as a config_files resolver: files are archive entries, a
+ * directory is every entry under its name. */
 struct blob_ref { const uint8_t *p; size_t len; };
 
 static int blob_get(void *ctx, const char *path, const uint8_t **data, size_t *len)
@@ -281,16 +238,39 @@ static int blob_get(void *ctx, const char *path, const uint8_t **data, size_t *l
     return 0;
 }
 
-size_t config_named_files(const struct config *c, const struct config_file **out, size_t max)
+static int blob_list(void *ctx, const char *dir, config_file_fn fn, void *arg)
+{
+    const struct blob_ref *b = ctx;
+    struct cpio_entry e;
+    size_t k = strlen(dir);
+    int count = 0;
+    for (size_t i = 0; cpio_entry_at(b->p, b->len, i, &e) == 0; i++) {
+        if (e.is_dir || strncmp(e.name, dir, k) != 0 || e.name[k] != '/')
+            continue;
+        if (fn(arg, e.name, e.data, e.size) < 0)
+            return -1;
+        count++;
+    }
+    return count ? count : -1;
+}
+
+size_t config_named(const struct config *c, struct config_named *out, size_t max)
 {
     size_t n = 0;
-    if (c->tls.enabled && n + 2 <= max) {
+#define ADD(p, d, s) do { if (n < max) out[n++] = (struct config_named){ p, d, s }; } while (0)
+    if (c->tls.enabled) {
         /* Key first: a combined PEM (one file for both) is listed once, as
          * the secret it is. */
-        out[n++] = &c->tls.key;
+        ADD(c->tls.key.path, 0, 1);
         if (strcmp(c->tls.certificate.path, c->tls.key.path) != 0)
-            out[n++] = &c->tls.certificate;
+            ADD(c->tls.certificate.path, 0, 0);
     }
+    if (c->database.migrations)
+        ADD(c->database.migrations, 1, 0);
+    for (unsigned i = 0; i < c->nroutes; i++)
+        if (c->routes[i].kind == CONFIG_ROUTE_STATIC)
+            ADD(c->routes[i].target, c->routes[i].target_is_dir, 0);
+#undef ADD
     return n;
 }
 
@@ -298,7 +278,7 @@ int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob
                      char *err, size_t errlen)
 {
     struct blob_ref ref = { blob, len };
-    struct config_files files = { blob_get, &ref };
+    struct config_files files = { blob_get, blob_list, &ref };
     size_t count;
     struct cpio_entry e;
     if (cpio_validate(blob, len, &count, err, errlen) < 0)
@@ -315,25 +295,57 @@ int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob
 
 size_t config_show(const struct config *c, char *buf, size_t cap)
 {
-    int n;
+    struct sbuf b = { buf, cap, 0 };
+    if (cap)
+        buf[0] = 0;
     if (c->network.dhcp) {
-        n = snprintf(buf, cap, "network {\n    dhcp\n}\n");
+        sb_printf(&b, "network {\n    dhcp\n}\n");
     } else {
         const uint8_t *a = c->network.addr, *g = c->network.gw;
-        char gwline[40] = "";
+        sb_printf(&b, "network {\n    address %u.%u.%u.%u/%u\n", a[0], a[1], a[2], a[3], c->network.prefix);
         if (c->network.has_gw)
-            snprintf(gwline, sizeof gwline, "    gateway %u.%u.%u.%u\n", g[0], g[1], g[2], g[3]);
-        n = snprintf(buf, cap, "network {\n    address %u.%u.%u.%u/%u\n%s}\n", a[0], a[1], a[2], a[3],
-                     c->network.prefix, gwline);
+            sb_printf(&b, "    gateway %u.%u.%u.%u\n", g[0], g[1], g[2], g[3]);
+        sb_printf(&b, "}\n");
     }
-    size_t len = n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
     static const char *const lv[] = { "error", "warn", "info", "debug" };
-    n = snprintf(buf + len, cap - len, "log {\n    level %s\n}\n", lv[c->log.level & 3]);
-    len += n < 0 ? 0 : (size_t)n >= cap - len ? cap - len - 1 : (size_t)n;
-    if (c->tls.enabled && len < cap - 1) {
-        n = snprintf(buf + len, cap - len, "tls {\n    certificate %s\n    key %s\n}\n",
-                     c->tls.certificate.path, c->tls.key.path);
-        len += n < 0 ? 0 : (size_t)n >= cap - len ? cap - len - 1 : (size_t)n;
+    sb_printf(&b, "log {\n    level %s\n}\n", lv[c->log.level & 3]);
+    if (c->tls.enabled) {
+        sb_printf(&b, "tls {\n    certificate ");
+        sb_value(&b, c->tls.certificate.path);
+        sb_printf(&b, "\n    key ");
+        sb_value(&b, c->tls.key.path);
+        sb_printf(&b, "\n}\n");
     }
-    return len;
+    config_show_firewall(c, &b);
+    config_show_limits(c, &b);
+    config_show_database(c, &b);
+    config_show_routes(c, &b);
+    return b.len;
+}
+
+static int inbound_allows_tcp(const struct config *c, unsigned port)
+{
+    for (unsigned i = 0; i < c->firewall.nin; i++) {
+        const struct config_fw_rule *r = &c->firewall.in[i];
+        if (r->proto == CONFIG_PROTO_ALL ||
+            (r->proto == CONFIG_PROTO_TCP && r->port_lo <= port && port <= r->port_hi))
+            return 1;
+    }
+    return 0;
+}
+
+size_t config_warnings(const struct config *c, char *buf, size_t cap)
+{
+    struct sbuf b = { buf, cap, 0 };
+    if (cap)
+        buf[0] = 0;
+    if (c->firewall.nin == 0)
+        sb_printf(&b, "warning: no inbound firewall rule: every inbound packet is dropped "
+                  "(add e.g. inbound tcp 443 from 0.0.0.0/0 to firewall)\n");
+    else if (c->nroutes && !inbound_allows_tcp(c, 80) && !inbound_allows_tcp(c, 443))
+        sb_printf(&b, "warning: routes are configured but no inbound firewall rule admits tcp 80 "
+                  "or 443 (add e.g. inbound tcp 443 from 0.0.0.0/0)\n");
+    if (c->tls.enabled && c->firewall.nin && !inbound_allows_tcp(c, 443))
+        sb_printf(&b, "warning: tls is configured but no inbound firewall rule admits tcp 443\n");
+    return b.len;
 }

@@ -3,10 +3,11 @@
  * unchanged into the kernel and into apctl, so both accept and refuse the
  * same files with the same messages.
  *
- * Sections implemented so far: network, log, tls. Every other name is an error
- * (nothing is silently ignored); later issues add firewall, tls, routes,
- * database and limits. Values not given keep the defaults of
- * config_defaults (documented in docs/config.md).
+ * Sections: network, log, tls, firewall, limits, database, routes. Every
+ * other name is an error (nothing is silently ignored). Values not given
+ * keep the defaults of config_defaults (documented in docs/config.md).
+ * Strings point into the config's own arena (struct config.text): a
+ * struct config is built in place and not copied.
  */
 #ifndef KERNEL_CONFIG_H
 #define KERNEL_CONFIG_H
@@ -19,11 +20,28 @@
 #define CONFIG_FILE "appliance.conf"
 #define CONFIG_PATH_MAX 128
 
+/* Limits of the language's sections (docs/config.md lists them). */
+#define CONFIG_FW_RULES_MAX 60          /* per direction, as AWS security groups */
+#define CONFIG_DESC_MAX 255             /* rule description, as AWS */
+#define CONFIG_ROUTES_MAX 128
+#define CONFIG_PATTERN_MAX 255
+#define CONFIG_PARAMS_MAX 8             /* :params in one route pattern */
+#define CONFIG_SQL_MAX 8                /* statements in one sql route */
+#define CONFIG_MIGRATIONS_MAX 256
+#define CONFIG_TEXT_MAX (64 * 1024)     /* the arena of strings */
+#define CONFIG_BLOB_MAX (64u << 20)     /* the whole archive */
+#define CONFIG_SHOW_MAX (128 * 1024)    /* config_show's text, at most */
+
 /* How the validator reaches the files a config names: inside the blob (the
  * kernel) or next to appliance.conf (apctl). get returns 0 and the file's
- * bytes (valid while the resolver's storage lives), or -1 if absent. */
+ * bytes (valid while the resolver's storage lives), or -1 if absent. list
+ * calls fn for every regular file under dir (recursively; path is the
+ * file's whole name) and returns how many, or -1 if dir holds nothing or
+ * fn failed; fn returns 0 to go on, -1 to stop. */
+typedef int (*config_file_fn)(void *arg, const char *path, const uint8_t *data, size_t len);
 struct config_files {
     int (*get)(void *ctx, const char *path, const uint8_t **data, size_t *len);
+    int (*list)(void *ctx, const char *dir, config_file_fn fn, void *arg);
     void *ctx;
 };
 
@@ -42,6 +60,85 @@ struct config_network {
     int has_gw;
 };
 
+/* One security-group rule (docs/firewall.md). proto is an IP protocol
+ * number or CONFIG_PROTO_ALL; ports apply to tcp and udp, ICMP type and
+ * code to icmp (CONFIG_ICMP_ANY is the wildcard). peer is the source of
+ * inbound packets and the destination of outbound ones. */
+#define CONFIG_PROTO_ALL 256
+#define CONFIG_ICMP_ANY 256
+enum { CONFIG_PROTO_ICMP = 1, CONFIG_PROTO_TCP = 6, CONFIG_PROTO_UDP = 17 };
+struct config_fw_rule {
+    uint16_t proto;
+    uint16_t port_lo, port_hi;
+    uint16_t icmp_type, icmp_code;
+    uint8_t peer[4], prefix;
+    const char *desc;               /* "" when none */
+    uint32_t line;                  /* in appliance.conf, for logs */
+};
+
+struct config_firewall {
+    struct config_fw_rule in[CONFIG_FW_RULES_MAX], out[CONFIG_FW_RULES_MAX];
+    unsigned nin, nout;
+    uint32_t flows;                 /* tracking table entries */
+    /* Idle timeouts in seconds (AWS's connection-tracking defaults). */
+    uint32_t tcp_established, udp, udp_stream, other;
+};
+
+/* HTTP server limits (defaults in config_defaults, ranges in config.c). */
+struct config_limits {
+    uint32_t connections;
+    uint32_t header_timeout_ms, body_timeout_ms, send_timeout_ms, keepalive_timeout_ms;
+    uint32_t keepalive_requests;
+    uint32_t request_line_max, header_max, headers_max;
+    uint64_t body_max;
+};
+
+struct config_migration {
+    unsigned number;
+    const char *path;               /* in the blob */
+    const uint8_t *sql;
+    size_t len;
+};
+
+struct config_database {
+    int enabled;
+    unsigned disk;                  /* 0 = vda, the first virtio-blk disk */
+    const char *migrations;         /* directory, NULL if none */
+    struct config_migration mig[CONFIG_MIGRATIONS_MAX];
+    unsigned nmig;
+    uint64_t cache_bytes;
+    uint32_t statement_timeout_ms;
+};
+
+/* Route methods: a bit mask. GET routes answer HEAD too. */
+enum {
+    CONFIG_M_GET = 1, CONFIG_M_HEAD = 2, CONFIG_M_POST = 4, CONFIG_M_PUT = 8,
+    CONFIG_M_PATCH = 16, CONFIG_M_DELETE = 32, CONFIG_M_OPTIONS = 64, CONFIG_M_ALL = 127,
+};
+enum config_route_kind {
+    CONFIG_ROUTE_STATIC, CONFIG_ROUTE_REDIRECT, CONFIG_ROUTE_HEALTH, CONFIG_ROUTE_READY,
+    CONFIG_ROUTE_METRICS, CONFIG_ROUTE_SQL, CONFIG_ROUTE_HANDLER,
+};
+struct config_route {
+    unsigned methods;
+    const char *pattern;            /* e.g. "/api/posts/:id", "/docs/" "*" */
+    enum config_route_kind kind;
+    /* static: the file or directory; redirect: the target; handler: its
+     * name; sql: the statements. */
+    const char *target;
+    int target_is_dir;
+    unsigned redirect_code;
+    const char *sql[CONFIG_SQL_MAX];
+    unsigned nsql;
+    /* Options from the route's block; 0/NULL when not given. */
+    uint64_t body_max;              /* when has_body_max, else limits.body_max */
+    int has_body_max;
+    const char *cache_control;
+    const char *index;              /* static directories: "index.html" */
+    uint32_t rate_per_min, rate_burst;  /* 0: no rate limit */
+    uint32_t line, col;             /* of the kind, for messages */
+};
+
 struct config {
     struct config_network network;
     struct {
@@ -51,6 +148,13 @@ struct config {
         int enabled;
         struct config_file certificate, key;   /* key bytes are secret */
     } tls;
+    struct config_firewall firewall;
+    struct config_limits limits;
+    struct config_database database;
+    struct config_route routes[CONFIG_ROUTES_MAX];
+    unsigned nroutes;
+    char text[CONFIG_TEXT_MAX];     /* arena for the strings above */
+    size_t ntext;
 };
 
 void config_defaults(struct config *c);
@@ -58,9 +162,6 @@ void config_defaults(struct config *c);
  * it names through files. 0, or -1 with "FILE:LINE:COL: message" in err. */
 int config_build(struct config *c, const struct conf_doc *d, const struct config_files *files,
                  char *err, size_t errlen);
-/* The files a valid config names (for apctl pack), each path once: up to
- * max, returns how many. */
-size_t config_named_files(const struct config *c, const struct config_file **out, size_t max);
 /* The whole path for a blob: archive check, find appliance.conf, parse,
  * validate. doc is scratch space (large: give it static storage). */
 int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob, size_t len,
@@ -69,6 +170,15 @@ int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob
  * never printed: only file names are. Returns the length written
  * (truncated to cap - 1). */
 size_t config_show(const struct config *c, char *buf, size_t cap);
+/* Advice about a valid config that is probably not what its author meant
+ * (e.g. routes but no inbound rule to reach them): one line per warning,
+ * no trailing position. Returns the length written. */
+size_t config_warnings(const struct config *c, char *buf, size_t cap);
+
+/* Paths a valid config names, for apctl pack: files and directories (whose
+ * files all go into the blob); secret is set for private keys. */
+struct config_named { const char *path; int is_dir, secret; };
+size_t config_named(const struct config *c, struct config_named *out, size_t max);
 
 /* Pure helpers shared with net/: strict dotted quad, and A.B.C.D/N. */
 int config_parse_ipv4(const char *s, uint8_t out[4]);

@@ -85,40 +85,55 @@ static size_t read_memmap(const struct hvm_start_info *si, struct e820_entry *ou
 static double mib(uint64_t b) { return (double)b / (1024.0 * 1024.0); }
 
 static struct config config;
+extern const uint8_t default_blob_start[], default_blob_end[];
 
-/* The blob from the loader (QEMU -initrd): validated in full before any
- * device listens. Errors read exactly as `apctl check` prints them. The
- * command line's log= still overrides the config's level (debugging). */
-static void load_config(const uint8_t *blob, size_t len)
+static void log_lines(enum log_level lvl, const char *prefix, char *text)
 {
-    if (!blob) {
-        config_defaults(&config);
-        log_info("config", "no config blob: built-in defaults (DHCP)");
-    } else {
-        struct conf_doc *doc = malloc(sizeof *doc);
-        char err[512];
-        if (!doc)
-            panic("config: no memory to parse the blob");
-        int rc = config_load_blob(&config, doc, blob, len, err, sizeof err);
-        free(doc);
-        if (rc < 0) {
-            log_error("config", "%s", err);
-            log_error("config", "invalid config blob: not starting (check it with: apctl check appliance.conf)");
-            power_off(POWER_EXIT_CONFIG);
-        }
-        log_info("config", "loaded %s from the blob (%zu bytes)", CONFIG_FILE, len);
-    }
-    /* Show what was loaded before its log level applies, so a quiet
-     * config still says what it is. */
-    char text[1024];
-    config_show(&config, text, sizeof text);
     for (char *line = text, *nl; *line; line = nl + 1) {
         nl = strchr(line, '\n');
         if (!nl)
             break;
         *nl = 0;
-        log_info("config", "| %s", line);
+        log_msg(lvl, "config", "%s%s", prefix, line);
     }
+}
+
+/* The blob from the loader (QEMU -initrd), or the built-in default
+ * (defaults/, packed at build time): validated in full before any device
+ * listens. Errors read exactly as `apctl check` prints them. The command
+ * line's log= still overrides the config's level (debugging). */
+static void load_config(const uint8_t *blob, size_t len)
+{
+    int builtin = !blob;
+    if (builtin) {
+        blob = default_blob_start;
+        len = (size_t)(default_blob_end - default_blob_start);
+    }
+    struct conf_doc *doc = malloc(sizeof *doc);
+    char *text = malloc(CONFIG_SHOW_MAX), err[512];
+    if (!doc || !text)
+        panic("config: no memory to parse the blob");
+    int rc = config_load_blob(&config, doc, blob, len, err, sizeof err);
+    free(doc);
+    if (rc < 0 && builtin)
+        panic("config: the built-in default config is invalid: %s", err);
+    if (rc < 0) {
+        log_error("config", "%s", err);
+        log_error("config", "invalid config blob: not starting (check it with: apctl check appliance.conf)");
+        power_off(POWER_EXIT_CONFIG);
+    }
+    if (builtin)
+        log_info("config", "no config blob: the built-in default (%zu bytes; DHCP, a welcome page, "
+                 "a development certificate not for production)", len);
+    else
+        log_info("config", "loaded %s from the blob (%zu bytes)", CONFIG_FILE, len);
+    /* Show what was loaded before its log level applies, so a quiet
+     * config still says what it is. */
+    config_show(&config, text, CONFIG_SHOW_MAX);
+    log_lines(LOG_INFO, "| ", text);
+    config_warnings(&config, text, CONFIG_SHOW_MAX);
+    log_lines(LOG_WARN, "", text);
+    free(text);
     if (!cmdline_get(&cmdline, "log"))
         log_set_level(config.log.level);
 }

@@ -27,8 +27,9 @@ INVALID = [
     ("log { level " + "x " * 33 + "}\n", "appliance.conf:1:77: more than 32 arguments to 'level'"),
     ('log { level "' + "y" * 1100 + '" }\n', "appliance.conf:1:13: string longer than 1023 bytes"),
     # sections
-    ("netwrk { dhcp }\n", "appliance.conf:1:1: unknown section 'netwrk' (known: network, log, tls)"),
-    ("firewall { }\n", "appliance.conf:1:1: unknown section 'firewall' (known: network, log, tls)"),
+    ("netwrk { dhcp }\n", "appliance.conf:1:1: unknown section 'netwrk' (known: network, log, tls, firewall, limits, database, routes)"),
+    ("Network { dhcp }\n", "appliance.conf:1:1: unknown section 'Network' (known: network, log, tls, "
+     "firewall, limits, database, routes)"),
     ("network\n", "appliance.conf:1:1: 'network' needs a block: network { ... }"),
     ("network eth0 { dhcp }\n", "appliance.conf:1:9: 'network' takes no arguments before its block"),
     ("network { dhcp }\nnetwork { dhcp }\n", "appliance.conf:2:1: section 'network' given twice (first at line 1)"),
@@ -139,7 +140,37 @@ def test_show_refuses_what_is_not_a_blob():
 def test_show_effective_values(tmp_path):
     blob = str(tmp_path / "blob")
     apctl("pack", write(tmp_path, ""), "-o", blob)
-    assert apctl("show", blob).stdout == "network {\n    dhcp\n}\nlog {\n    level info\n}\n"
+    # Every default, as docs/config.md lists them; no database, no routes.
+    assert apctl("show", blob).stdout == DEFAULTS_SHOWN
+
+
+DEFAULTS_SHOWN = """network {
+    dhcp
+}
+log {
+    level info
+}
+firewall {
+    outbound all to 0.0.0.0/0
+    flows 4096
+    tcp-established-timeout 5d
+    udp-timeout 30s
+    udp-stream-timeout 3m
+    other-timeout 10m
+}
+limits {
+    connections 256
+    header-timeout 10s
+    body-timeout 30s
+    send-timeout 30s
+    keepalive-timeout 1m
+    keepalive-requests 1000
+    request-line-max 8k
+    header-max 16k
+    headers-max 100
+    body-max 1m
+}
+"""
 
 
 def test_exit_codes_and_help(tmp_path):

@@ -29,6 +29,21 @@ SEEDS = {
         b"a \"q\\\"x\\n\" ; b { c { d } }\r\n# comment\n",
         b"network {\n  address 192.0.2.10/24\n  gateway 192.0.2.1\n}\nlog { level debug }\n",
         b"log { level warn }\nnetwork { dhcp }\n",
+        open(os.path.join(ROOT, "defaults", "appliance.conf"), "rb").read(),
+        b"database { migrations db }\nroutes {\n POST,PUT /a/:x/* sql \"SELECT :x\" { body-max 1k; rate-limit 9/m }\n"
+        b" GET /s/* static www { index i.html }\n GET /r/* redirect 308 https://h/*\n}\n"
+        b"limits { connections 9; header-timeout 2s; body-max 1m }\n"
+        b"firewall { inbound icmp 3:4 from 10.0.0.0/8 \"d\"; outbound udp 1-9 to any; flows 99 }\n"
+        b"tls { certificate c.pem; key k.pem }\n",
+    ],
+    "fuzz_config_blob": [
+        newc([("appliance.conf", 0o100644, b"routes { GET /* static www }\n"),
+              ("www/index.html", 0o100644, b"<h1>hi</h1>")]),
+        newc([("appliance.conf", 0o100644, b"database { migrations m }\nroutes { GET /x sql \"SELECT 1\" }\n"),
+              ("m/001_a.sql", 0o100644, b"CREATE TABLE t(x);"), ("m/002_b.sql", 0o100644, b"SELECT 1;")]),
+        newc([("appliance.conf", 0o100644, b"tls { certificate c.pem; key k.pem }\n"),
+              ("c.pem", 0o100644, b"-----BEGIN CERTIFICATE-----\n"),
+              ("k.pem", 0o100600, b"-----BEGIN PRIVATE KEY-----\n")]),
     ],
 }
 

@@ -5,6 +5,7 @@
 set -euo pipefail
 pkgs=(
   gcc make binutils xz-utils ca-certificates   # build, unpack
+  openssl                                      # the default config's development certificate
   meson ninja-build                            # picolibc
   tcl                                          # SQLite's amalgamation generator
   qemu-system-x86                              # make run, image tests

@@ -3,10 +3,12 @@
  * kernel/conf_parse.c, kernel/config.c), so a config it accepts is one the
  * appliance accepts, and every error reads the same in both places.
  */
+#define _DEFAULT_SOURCE     /* scandir, alphasort */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include "kernel/config.h"
 #include "kernel/cpio.h"
@@ -51,40 +53,121 @@ static struct conf_doc doc;
 
 /* Files named by the config, read from the directory of appliance.conf
  * and kept for pack. */
-#define MAX_FILES 64
-#define FILE_MAX (16u << 20)
-static struct { char path[CONFIG_PATH_MAX]; uint8_t *data; size_t len; } files[MAX_FILES];
-static size_t nfiles;
+#define FILE_MAX (64u << 20)
+#define WALK_DEPTH 16
+struct hfile { char path[CONFIG_PATH_MAX]; uint8_t *data; size_t len; };
+static struct hfile *files;
+static size_t nfiles, capfiles;
 static char basedir[4096];
+static size_t hidden_skipped;
 
 static int read_file(const char *path, uint8_t **out, size_t *len, size_t max);
+
+static struct hfile *cached(const char *path)
+{
+    for (size_t i = 0; i < nfiles; i++)
+        if (strcmp(files[i].path, path) == 0)
+            return &files[i];
+    return NULL;
+}
 
 static int dir_get(void *ctx, const char *path, const uint8_t **data, size_t *len)
 {
     (void)ctx;
-    for (size_t i = 0; i < nfiles; i++) {
-        if (strcmp(files[i].path, path) == 0) {
-            *data = files[i].data;
-            *len = files[i].len;
-            return 0;
+    struct hfile *f = cached(path);
+    if (!f) {
+        char full[4096 + CONFIG_PATH_MAX + 2];
+        snprintf(full, sizeof full, "%s/%s", basedir, path);
+        struct stat st;
+        if (nfiles == CPIO_MAX_ENTRIES || strlen(path) >= CONFIG_PATH_MAX || stat(full, &st) != 0 ||
+            !S_ISREG(st.st_mode))
+            return -1;
+        uint8_t *buf;
+        size_t n;
+        if (read_file(full, &buf, &n, FILE_MAX) < 0)
+            return -1;
+        if (nfiles == capfiles) {
+            capfiles = capfiles ? capfiles * 2 : 64;
+            files = realloc(files, capfiles * sizeof *files);
+        }
+        f = &files[nfiles++];
+        snprintf(f->path, sizeof f->path, "%s", path);
+        f->data = buf;
+        f->len = n;
+    }
+    *data = f->data;
+    *len = f->len;
+    return 0;
+}
+
+/* Hidden names (".git", ".env") are never packed: a static site's
+ * directory often holds them and they must not be served. .well-known
+ * (RFC 8615) is the exception. */
+static int hidden(const char *name)
+{
+    return name[0] == '.' && strcmp(name, ".well-known") != 0;
+}
+
+static int walk(const char *rel, int depth, config_file_fn fn, void *arg, int *count)
+{
+    char full[4096 + CONFIG_PATH_MAX + 2];
+    snprintf(full, sizeof full, "%s/%s", basedir, rel);
+    struct dirent **names;
+    int n = scandir(full, &names, NULL, alphasort);
+    if (n < 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char child[CONFIG_PATH_MAX * 2];
+        struct stat st;
+        if (rc < 0 || !strcmp(name, ".") || !strcmp(name, ".."))
+            continue;
+        int w1 = snprintf(child, sizeof child, "%s/%s", rel, name);
+        int w2 = snprintf(full, sizeof full, "%s/%s", basedir, child);
+        if (hidden(name)) {
+            hidden_skipped++;
+            continue;
+        }
+        if (w1 < 0 || (size_t)w1 >= CONFIG_PATH_MAX || w2 < 0 || (size_t)w2 >= sizeof full ||
+            !cpio_name_ok(child)) {
+            fprintf(stderr, "apctl: %s: name too long or unusable in the blob\n", child);
+            rc = -1;
+        } else if (stat(full, &st) != 0) {
+            fprintf(stderr, "apctl: %s: %s\n", full, strerror(errno));
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (depth >= WALK_DEPTH) {
+                fprintf(stderr, "apctl: %s: directories nested deeper than %d\n", child, WALK_DEPTH);
+                rc = -1;
+            } else {
+                rc = walk(child, depth + 1, fn, arg, count);
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            const uint8_t *data;
+            size_t len;
+            if (dir_get(NULL, child, &data, &len) < 0 || fn(arg, child, data, len) < 0)
+                rc = -1;
+            else
+                (*count)++;
+        } else {
+            fprintf(stderr, "apctl: %s: not a regular file or directory\n", child);
+            rc = -1;
         }
     }
-    char full[4096 + CONFIG_PATH_MAX + 2];
-    snprintf(full, sizeof full, "%s/%s", basedir, path);
-    struct stat st;
-    if (nfiles == MAX_FILES || stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int dir_list(void *ctx, const char *dir, config_file_fn fn, void *arg)
+{
+    (void)ctx;
+    int count = 0;
+    if (walk(dir, 0, fn, arg, &count) < 0)
         return -1;
-    uint8_t *buf;
-    size_t n;
-    if (read_file(full, &buf, &n, FILE_MAX) < 0)
-        return -1;
-    snprintf(files[nfiles].path, sizeof files[nfiles].path, "%s", path);
-    files[nfiles].data = buf;
-    files[nfiles].len = n;
-    nfiles++;
-    *data = buf;
-    *len = n;
-    return 0;
+    return count ? count : -1;
 }
 
 static void set_basedir(const char *conf_path)
@@ -134,16 +217,24 @@ static int read_file(const char *path, uint8_t **out, size_t *len, size_t max)
     return 0;
 }
 
+static void print_warnings(const struct config *c)
+{
+    char w[1024];
+    if (config_warnings(c, w, sizeof w))
+        fprintf(stderr, "%s", w);
+}
+
 /* Parse and validate the text of appliance.conf; prints the error. */
 static int validate_text(const uint8_t *text, size_t len, struct config *c)
 {
     char err[512];
-    struct config_files resolver = { dir_get, NULL };
+    struct config_files resolver = { dir_get, dir_list, NULL };
     if (conf_parse(&doc, (const char *)text, len, CONFIG_FILE, err, sizeof err) < 0 ||
         config_build(c, &doc, &resolver, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
+    print_warnings(c);
     return 0;
 }
 
@@ -165,7 +256,7 @@ static int cmd_check(const char *path)
 {
     uint8_t *text;
     size_t len;
-    struct config c;
+    static struct config c;
     int rc = load_conf(path, &text, &len, &c);
     if (rc)
         return rc;
@@ -174,49 +265,90 @@ static int cmd_check(const char *path)
     return 0;
 }
 
+/* The archive being packed: a growing buffer of entries. */
+struct packer { uint8_t *p; size_t len, cap; uint32_t ino; const char **paths; size_t npaths; };
+
+static int pack_add(struct packer *pk, const char *path, uint32_t mode, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < pk->npaths; i++)
+        if (strcmp(pk->paths[i], path) == 0)
+            return 0;               /* named twice (a file inside a served directory) */
+    size_t need = 110 + strlen(path) + 8 + len + 8;
+    if (pk->len + need > CONFIG_BLOB_MAX) {
+        fprintf(stderr, "apctl: the blob would exceed %u MiB at %s (the appliance's limit)\n",
+                CONFIG_BLOB_MAX >> 20, path);
+        return -1;
+    }
+    if (pk->len + need > pk->cap) {
+        pk->cap = (pk->len + need) * 2;
+        pk->p = realloc(pk->p, pk->cap);
+    }
+    pk->len += cpio_write_header(pk->p + pk->len, pk->cap - pk->len, path, mode, (uint32_t)len, ++pk->ino);
+    memcpy(pk->p + pk->len, data, len);
+    memset(pk->p + pk->len + len, 0, 4);
+    pk->len += (len + 3) & ~(size_t)3;
+    pk->paths = realloc(pk->paths, (pk->npaths + 1) * sizeof *pk->paths);
+    pk->paths[pk->npaths++] = path;
+    return 0;
+}
+
+static int pack_file_fn(void *arg, const char *path, const uint8_t *data, size_t len)
+{
+    /* path points into the walk's stack: keep the cached copy's name. */
+    return pack_add(arg, cached(path)->path, 0100644, data, len);
+}
+
 static int cmd_pack(const char *path, const char *out)
 {
     uint8_t *text;
     size_t len;
-    struct config c;
+    static struct config c;
     int rc = load_conf(path, &text, &len, &c);
     if (rc)
         return rc;
-    const struct config_file *named[MAX_FILES];
-    size_t nnamed = config_named_files(&c, named, MAX_FILES);
-    size_t cap = len + 1024;
-    for (size_t i = 0; i < nnamed; i++)
-        cap += named[i]->len + 512;
-    uint8_t *blob = calloc(1, cap);
-    size_t n = cpio_write_header(blob, cap, CONFIG_FILE, 0100644, (uint32_t)len, 1);
-    memcpy(blob + n, text, len);
-    n += (len + 3) & ~(size_t)3;
-    for (size_t i = 0; i < nnamed; i++) {
-        /* The key is a secret: owner-only mode, for whoever unpacks it. */
-        uint32_t mode = named[i] == &c.tls.key ? 0100600 : 0100644;
-        n += cpio_write_header(blob + n, cap - n, named[i]->path, mode, (uint32_t)named[i]->len,
-                               (uint32_t)i + 2);
-        memcpy(blob + n, named[i]->data, named[i]->len);
-        n += (named[i]->len + 3) & ~(size_t)3;
+    struct packer pk = { 0 };
+    struct config_named named[CONFIG_ROUTES_MAX + 4];
+    size_t nnamed = config_named(&c, named, sizeof named / sizeof named[0]);
+    rc = pack_add(&pk, CONFIG_FILE, 0100644, text, len);
+    hidden_skipped = 0;
+    for (size_t i = 0; i < nnamed && rc == 0; i++) {
+        const uint8_t *data;
+        size_t n;
+        if (named[i].is_dir)
+            rc = dir_list(NULL, named[i].path, pack_file_fn, &pk) < 0 ? -1 : 0;
+        else if (dir_get(NULL, named[i].path, &data, &n) < 0)
+            rc = -1;
+        else    /* A key is a secret: owner-only mode, for whoever unpacks it. */
+            rc = pack_add(&pk, cached(named[i].path)->path, named[i].secret ? 0100600 : 0100644, data, n);
     }
-    n += cpio_write_header(blob + n, cap - n, "TRAILER!!!", 0, 0, 0);
     free(text);
+    if (rc == 0) {
+        uint8_t trailer[128];
+        size_t t = cpio_write_header(trailer, sizeof trailer, "TRAILER!!!", 0, 0, 0);
+        pk.p = realloc(pk.p, pk.len + t);
+        memcpy(pk.p + pk.len, trailer, t);
+        pk.len += t;
+    }
     /* Check our own output with the reader the kernel uses. */
     char err[256];
-    size_t count;
-    if (cpio_validate(blob, n, &count, err, sizeof err) < 0) {
+    size_t count = 0;
+    if (rc == 0 && cpio_validate(pk.p, pk.len, &count, err, sizeof err) < 0) {
         fprintf(stderr, "apctl: internal error, the packed blob does not validate: %s\n", err);
-        free(blob);
-        return EXIT_IO;
+        rc = -1;
     }
-    FILE *f = fopen(out, "wb");
-    if (!f || fwrite(blob, 1, n, f) != n || fclose(f) != 0) {
+    FILE *f = rc == 0 ? fopen(out, "wb") : NULL;
+    if (rc == 0 && (!f || fwrite(pk.p, 1, pk.len, f) != pk.len || fclose(f) != 0)) {
         fprintf(stderr, "apctl: cannot write %s: %s\n", out, strerror(errno));
-        free(blob);
-        return EXIT_IO;
+        rc = -1;
     }
-    free(blob);
-    printf("%s: %zu bytes, %zu file%s\n", out, n, count, count == 1 ? "" : "s");
+    free(pk.p);
+    free(pk.paths);
+    if (rc < 0)
+        return EXIT_IO;
+    printf("%s: %zu bytes, %zu file%s", out, pk.len, count, count == 1 ? "" : "s");
+    if (hidden_skipped)
+        printf(" (%zu hidden name%s left out)", hidden_skipped, hidden_skipped == 1 ? "" : "s");
+    printf("\n");
     return 0;
 }
 
@@ -224,18 +356,19 @@ static int cmd_show(const char *path)
 {
     uint8_t *blob;
     size_t len;
-    struct config c;
+    static struct config c;
     char err[512];
-    if (read_file(path, &blob, &len, 64u << 20) < 0)
+    if (read_file(path, &blob, &len, CONFIG_BLOB_MAX) < 0)
         return EXIT_IO;
     if (config_load_blob(&c, &doc, blob, len, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         free(blob);
         return EXIT_INVALID;
     }
-    char out[CONF_TEXT_MAX];
+    static char out[CONFIG_SHOW_MAX];
     config_show(&c, out, sizeof out);
     fputs(out, stdout);
+    print_warnings(&c);
     free(blob);
     return 0;
 }

@@ -1,0 +1,425 @@
+"""apctl on the firewall, limits, database and routes sections: every
+invalid config gives its exact message and position; directories (a
+static site, migrations) are validated and packed; warnings for configs
+that are valid but probably not meant."""
+import subprocess
+
+import pytest
+
+from test_apctl import APCTL, apctl, write
+
+# (config text, exact stderr line); no files exist beside these configs.
+INVALID = [
+    # firewall
+    ('firewall { inbound tcp 0 from any }\n',
+     "appliance.conf:1:24: '0' is not a port 1-65535, a range N-M of them, or any"),
+    ('firewall { inbound tcp 70000 from any }\n',
+     "appliance.conf:1:24: '70000' is not a port 1-65535, a range N-M of them, or any"),
+    ('firewall { inbound tcp 443-80 from any }\n',
+     "appliance.conf:1:24: '443-80' is not a port 1-65535, a range N-M of them, or any"),
+    ('firewall { inbound tcp 80-90-100 from any }\n',
+     "appliance.conf:1:24: '80-90-100' is not a port 1-65535, a range N-M of them, or any"),
+    ('firewall { inbound tcp from any }\n',
+     "appliance.conf:1:24: tcp rule needs a port, a range N-M or any before 'from' (e.g. 443)"),
+    ('firewall { inbound udp 53 from 10.0.0.300/8 }\n',
+     "appliance.conf:1:32: '10.0.0.300/8' is not a peer: A.B.C.D/N, A.B.C.D or any"),
+    ('firewall { inbound tcp 22 from 10.0.0.1/8 }\n',
+     "appliance.conf:1:32: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)"),
+    ('firewall { inbound tcp 22 from 10.0.0.0/33 }\n',
+     "appliance.conf:1:32: '10.0.0.0/33' is not a peer: A.B.C.D/N, A.B.C.D or any"),
+    ('firewall { inbound sctp 22 from any }\n',
+     "appliance.conf:1:20: unknown protocol 'sctp' (use tcp, udp, icmp, all or a protocol number 0-255)"),
+    ('firewall { inbound 6 from any }\n',
+     "appliance.conf:1:20: protocol 6 is tcp: write 'tcp' and its ports"),
+    ('firewall { inbound 256 from any }\n',
+     "appliance.conf:1:20: unknown protocol '256' (use tcp, udp, icmp, all or a protocol number 0-255)"),
+    ('firewall { inbound icmp ping from any }\n',
+     "appliance.conf:1:25: 'ping' is not an ICMP type: a name such as echo-request, TYPE or TYPE:CODE (0-255), or any"),
+    ('firewall { inbound icmp 3:256 from any }\n',
+     "appliance.conf:1:25: '3:256' is not an ICMP type: a name such as echo-request, TYPE or TYPE:CODE (0-255), or any"),
+    ('firewall { inbound tcp 443 to any }\n',
+     'appliance.conf:1:28: expected \'from\' and a peer here, not \'to\' (e.g. inbound tcp 443 from 0.0.0.0/0 "https")'),
+    ('firewall { outbound tcp 443 from any }\n',
+     'appliance.conf:1:29: expected \'to\' and a peer here, not \'from\' (e.g. outbound tcp 443 to 0.0.0.0/0 "https")'),
+    ('firewall { inbound tcp 443 from any https }\n',
+     "appliance.conf:1:37: unexpected 'https' after the peer (a description is a quoted string)"),
+    ('firewall { inbound tcp 443 from any "a" "b" }\n',
+     "appliance.conf:1:41: unexpected 'b' after the description"),
+    ('firewall { inbound tcp 443 }\n',
+     'appliance.conf:1:12: \'inbound\' needs a protocol and a peer (e.g. inbound tcp 443 from 0.0.0.0/0 "https")'),
+    ('firewall { inbound tcp 443 from }\n',
+     "appliance.conf:1:28: 'from' needs a peer: A.B.C.D/N, A.B.C.D or any"),
+    ('firewall {\n inbound tcp 443 from any "x"\n inbound tcp 443 from 0.0.0.0/0 "y"\n}\n',
+     'appliance.conf:3:2: the same rule as line 2 (remove one)'),
+    ('firewall { inbound tcp 443 from any { } }\n',
+     "appliance.conf:1:12: 'inbound' does not take a block"),
+    ('firewall { flows 10 }\n',
+     "appliance.conf:1:18: '10' for 'flows' is not a whole number 64-1048576"),
+    ('firewall { tcp-established-timeout 30s }\n',
+     "appliance.conf:1:36: '30s' for 'tcp-established-timeout' is not a duration 1m-5d with a unit: ms, s, m, h or d"),
+    ('firewall { tcp-established-timeout 6d }\n',
+     "appliance.conf:1:36: '6d' for 'tcp-established-timeout' is not a duration 1m-5d with a unit: ms, s, m, h or d"),
+    ('firewall { udp-timeout 30 }\n',
+     "appliance.conf:1:24: '30' for 'udp-timeout' is not a duration 30s-1m with a unit: ms, s, m, h or d"),
+    ('firewall { udp-stream-timeout 90500ms }\n',
+     "appliance.conf:1:31: 'udp-stream-timeout' is whole seconds"),
+    ('firewall { inbound all 80 from any }\n',
+     'appliance.conf:1:24: expected \'from\' and a peer here, not \'80\' (e.g. inbound tcp 443 from 0.0.0.0/0 "https")'),
+    ('firewall { inbound icmp echo-request from any "tab\\there" }\n',
+     'appliance.conf:1:47: a description is one line of text (no \\n or \\t)'),
+    ('firewall { allow tcp 443 }\n',
+     "appliance.conf:1:12: unknown directive 'allow' in firewall (known: inbound, outbound, flows, tcp-established-timeout, udp-timeout, udp-stream-timeout, other-timeout)"),
+    ('firewall { flows 100; flows 200 }\n',
+     "appliance.conf:1:23: 'flows' given twice in firewall (first at line 1)"),
+    ('firewall { inbound tcp 80 from any flows 100 }\n',
+     "appliance.conf:1:36: 'flows' starts a new directive: end 'inbound' before it with ';' or a newline"),
+    # limits
+    ('limits { connections 0 }\n',
+     "appliance.conf:1:22: '0' for 'connections' is not a whole number 1-4096"),
+    ('limits { connections 5000 }\n',
+     "appliance.conf:1:22: '5000' for 'connections' is not a whole number 1-4096"),
+    ('limits { connections lots }\n',
+     "appliance.conf:1:22: 'lots' for 'connections' is not a whole number 1-4096"),
+    ('limits { header-timeout 10 }\n',
+     "appliance.conf:1:25: '10' for 'header-timeout' is not a duration 1s-5m with a unit: ms, s, m, h or d"),
+    ('limits { header-timeout 10x }\n',
+     "appliance.conf:1:25: '10x' for 'header-timeout' is not a duration 1s-5m with a unit: ms, s, m, h or d"),
+    ('limits { header-timeout 500ms }\n',
+     "appliance.conf:1:25: '500ms' for 'header-timeout' is not a duration 1s-5m with a unit: ms, s, m, h or d"),
+    ('limits { body-max 2g }\n',
+     "appliance.conf:1:19: '2g' for 'body-max' is not a size 0-1g in bytes or with k, m or g"),
+    ('limits { body-max 1.5m }\n',
+     "appliance.conf:1:19: '1.5m' for 'body-max' is not a size 0-1g in bytes or with k, m or g"),
+    ('limits { request-line-max 100 }\n',
+     "appliance.conf:1:27: '100' for 'request-line-max' is not a size 256-64k in bytes or with k, m or g"),
+    ('limits { headers-max 08 }\n',
+     "appliance.conf:1:22: '08' for 'headers-max' is not a whole number 8-512"),
+    ('limits { max-connections 10 }\n',
+     "appliance.conf:1:10: unknown directive 'max-connections' in limits (known: connections, header-timeout, body-timeout, send-timeout, keepalive-timeout, keepalive-requests, request-line-max, header-max, headers-max, body-max)"),
+    ('limits { connections 10 20 }\n',
+     "appliance.conf:1:25: 'connections' takes 1 argument (a whole number 1-4096)"),
+    # database
+    ('database { disk sda }\n',
+     "appliance.conf:1:17: 'sda' is not a disk name: vda (the first virtio-blk disk), vdb, ... vdz"),
+    ('database { disk vd1 }\n',
+     "appliance.conf:1:17: 'vd1' is not a disk name: vda (the first virtio-blk disk), vdb, ... vdz"),
+    ('database { disk vda; disk vdb }\n',
+     "appliance.conf:1:22: 'disk' given twice in database (first at line 1)"),
+    ('database { migrations nowhere }\n',
+     "appliance.conf:1:23: directory 'nowhere' not found or empty (put it next to appliance.conf; apctl pack takes its files into the blob)"),
+    ('database { cache 1k }\n',
+     "appliance.conf:1:18: '1k' for 'cache' is not a size 64k-1g in bytes or with k, m or g"),
+    ('database { statement-timeout 2m }\n',
+     "appliance.conf:1:30: '2m' for 'statement-timeout' is not a duration 1ms-1m with a unit: ms, s, m, h or d"),
+    ('database { size 1g }\n',
+     "appliance.conf:1:12: unknown directive 'size' in database (known: disk, migrations, cache, statement-timeout)"),
+    # routes
+    ('routes { FETCH / health }\n',
+     'appliance.conf:1:10: \'FETCH\' is not a method: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of them, or ANY (a route is METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
+    ('routes { get / health }\n',
+     'appliance.conf:1:10: \'get\' is not a method: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of them, or ANY (a route is METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
+    ('routes { GET,GET / health }\n',
+     'appliance.conf:1:10: \'GET,GET\' is not a method: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of them, or ANY (a route is METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
+    ('routes { GET, / health }\n',
+     'appliance.conf:1:10: \'GET,\' is not a method: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of them, or ANY (a route is METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
+    ('routes { GET }\n',
+     'appliance.conf:1:10: a route needs a pattern and a kind (METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
+    ('routes { GET / }\n',
+     'appliance.conf:1:10: a route needs a pattern and a kind (METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
+    ('routes { GET api health }\n',
+     "appliance.conf:1:14: a pattern starts with '/' (e.g. /api/posts/:id)"),
+    ('routes { GET /api/ health }\n',
+     "appliance.conf:1:14: a pattern does not end in '/' (write it without; docs/config.md has the trailing-slash policy)"),
+    ('routes { GET /a//b health }\n',
+     "appliance.conf:1:14: empty segment ('//') in pattern"),
+    ('routes { GET /a/*/b health }\n',
+     "appliance.conf:1:14: '*' must be the last segment"),
+    ('routes { GET /a* health }\n',
+     "appliance.conf:1:14: '*' is a whole segment, and only the last one"),
+    ('routes { GET /a/: health }\n',
+     "appliance.conf:1:14: a parameter is ':' and a name (letters, digits, '_'), e.g. :id"),
+    ('routes { GET /a/:1x health }\n',
+     "appliance.conf:1:14: a parameter is ':' and a name (letters, digits, '_'), e.g. :id"),
+    ('routes { GET /a/:id/:id health }\n',
+     'appliance.conf:1:14: the same parameter name twice in one pattern'),
+    ('routes { GET /a/%20 health }\n',
+     "appliance.conf:1:14: a pattern segment holds letters, digits and -._~!$&'()+,;=:@ only (no '%' escapes, no spaces)"),
+    ('routes { GET /a/../b health }\n',
+     "appliance.conf:1:14: '.' and '..' segments are not allowed in a pattern"),
+    ('routes { GET /a/:a/:b/:c/:d/:e/:f/:g/:h/:i health }\n',
+     'appliance.conf:1:14: more than 8 parameters in one pattern'),
+    ('routes { GET / proxy http://x }\n',
+     "appliance.conf:1:16: unknown route kind 'proxy' (use static, redirect, health, ready, metrics, sql or handler)"),
+    ('routes { GET / health now }\n',
+     'appliance.conf:1:23: health takes no arguments'),
+    ('routes { GET / redirect 200 /x }\n',
+     "appliance.conf:1:25: '200' is not a redirect status (301, 302, 303, 307 or 308)"),
+    ('routes { GET / redirect 301 }\n',
+     'appliance.conf:1:16: redirect takes a status and a target: redirect 301 https://example.com/*'),
+    ('routes { GET / redirect 301 example.com }\n',
+     "appliance.conf:1:29: 'example.com' is not a redirect target: a path /... or an http:// or https:// URL"),
+    ('routes { GET / redirect 301 //evil.example }\n',
+     "appliance.conf:1:29: '//evil.example' is not a redirect target: a path /... or an http:// or https:// URL"),
+    ('routes { GET / redirect 301 /new/* }\n',
+     "appliance.conf:1:29: a target ending in '*' needs a pattern ending in '/*' (the matched rest replaces it)"),
+    ('routes { GET / sql }\n',
+     'appliance.conf:1:16: sql takes one to 8 quoted statements: sql "SELECT ..."'),
+    ('routes { GET / sql SELECT }\n',
+     'appliance.conf:1:20: an SQL statement is a quoted string (sql "SELECT ...")'),
+    ('routes { GET / sql "  " }\n',
+     'appliance.conf:1:20: empty SQL statement'),
+    ('routes { GET / sql "SELECT 1" }\n',
+     'appliance.conf:1:16: sql routes need a database section (database { disk vda })'),
+    ('routes { GET / handler 9lives }\n',
+     "appliance.conf:1:24: '9lives' is not a handler name (letters, digits, '_')"),
+    ('routes {\n GET /a/:id health\n GET /a/:name ready\n}\n',
+     'appliance.conf:3:6: duplicate route: GET /a/:name is already routed at line 2'),
+    ('routes {\n GET,POST /a health\n ANY /a ready\n}\n',
+     'appliance.conf:3:6: duplicate route: ANY /a is already routed at line 2'),
+    ('routes { GET / health { body-max 1x } }\n',
+     "appliance.conf:1:34: '1x' for 'body-max' is not a size 0-1g in bytes or with k, m or g"),
+    ('routes { GET / health { index x.html } }\n',
+     "appliance.conf:1:25: 'index' is for static routes serving a directory"),
+    ('routes { GET / health { rate-limit 10 } }\n',
+     "appliance.conf:1:36: '10' is not a rate N/s or N/m (e.g. rate-limit 10/s burst 20)"),
+    ('routes { GET / health { rate-limit 10/h } }\n',
+     "appliance.conf:1:36: '10/h' is not a rate N/s or N/m (e.g. rate-limit 10/s burst 20)"),
+    ('routes { GET / health { rate-limit 0/s } }\n',
+     "appliance.conf:1:36: '0/s' is not a rate N/s or N/m with N 1-100000 per second"),
+    ('routes { GET / health { rate-limit 10/s bursts 5 } }\n',
+     "appliance.conf:1:41: expected 'burst' here (e.g. rate-limit 10/s burst 20)"),
+    ('routes { GET / health { cache-control "a\\nb" } }\n',
+     'appliance.conf:1:39: a header value is printable ASCII on one line'),
+    ('routes { GET / health { timeout 5s } }\n',
+     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit)"),
+    ('routes { GET / static }\n',
+     'appliance.conf:1:16: static takes a file or directory: static www'),
+    ('routes { GET / static ../etc }\n',
+     "appliance.conf:1:23: '../etc' is not a usable file name (relative to appliance.conf, no '..', shorter than 128 bytes)"),
+    ('routes { GET / static missing }\n',
+     "appliance.conf:1:23: 'missing' not found: no such file or directory beside appliance.conf"),
+]
+
+
+def test_there_are_many_invalid_cases():
+    assert len(INVALID) >= 80
+
+
+@pytest.mark.parametrize("text,message", INVALID, ids=[str(i) for i in range(len(INVALID))])
+def test_invalid_section_message_and_position(tmp_path, text, message):
+    r = apctl("check", write(tmp_path, text))
+    assert (r.returncode, r.stderr.rstrip("\n")) == (1, message)
+
+
+def tree(tmp_path, text, files):
+    tmp_path.mkdir(exist_ok=True)
+    write(tmp_path, text)
+    for name, content in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return str(tmp_path / "appliance.conf")
+
+
+SITE = {"www/index.html": "<h1>hi</h1>\n", "www/css/site.css": "h1{}\n", "www/.git/config": "secret\n",
+        "www/.env": "TOKEN=x\n", "www/.well-known/security.txt": "Contact: a@b\n"}
+MIGS = {"db/migrations/001_init.sql": "CREATE TABLE t(x);\n", "db/migrations/002_more.sql": "CREATE TABLE u(y);\n",
+        "db/migrations/010_late.sql": "CREATE TABLE v(z);\n"}
+API = """database {
+    disk vdb
+    migrations db/migrations
+}
+routes {
+    GET /api/t/:x sql "SELECT x FROM t WHERE x = :x"
+}
+"""
+
+FILE_INVALID = [
+    ("routes { GET /* static www }\n", {"www/.hidden": "x"},
+     "appliance.conf:1:24: 'www' not found: no such file or directory beside appliance.conf"),
+    ("routes { GET /* static www/index.html/x }\n", SITE,
+     "appliance.conf:1:24: 'www/index.html/x' not found: no such file or directory beside appliance.conf"),
+    ("routes { GET /about static www }\n", SITE,
+     "appliance.conf:1:28: a directory is served under a pattern ending in '/*' (e.g. GET /docs/* static www)"),
+    ("routes { GET /* static www { index a/b.html } }\n", SITE,
+     "appliance.conf:1:36: 'a/b.html' is not a file name (no '/')"),
+    ("database { migrations db/migrations/001_init.sql }\n", MIGS,
+     "appliance.conf:1:23: 'db/migrations/001_init.sql' is a file; 'migrations' wants a directory"),
+    ("database { migrations db/migrations }\n", {**MIGS, "db/migrations/README.md": "notes"},
+     "appliance.conf:1:23: 'db/migrations/README.md' is not a migration file name: NNN_name.sql, "
+     "e.g. 001_create_posts.sql"),
+    ("database { migrations db/migrations }\n", {**MIGS, "db/migrations/1_short.sql": "x"},
+     "appliance.conf:1:23: 'db/migrations/1_short.sql' is not a migration file name: NNN_name.sql, "
+     "e.g. 001_create_posts.sql"),
+    ("database { migrations db/migrations }\n", {**MIGS, "db/migrations/002_again.sql": "x"},
+     "appliance.conf:1:23: migrations 'db/migrations/002_again.sql' and 'db/migrations/002_more.sql' have "
+     "the same number 2 (renumber one)"),
+    ("database { migrations db/migrations }\n", {**MIGS, "db/migrations/003_empty.sql": ""},
+     "appliance.conf:1:23: migration 'db/migrations/003_empty.sql' is empty"),
+    ("database { migrations db/migrations }\n", {**MIGS, "db/migrations/old/004_x.sql": "x"},
+     "appliance.conf:1:23: 'db/migrations/old/004_x.sql' is in a subdirectory: migrations are files "
+     "directly in 'db/migrations'"),
+    ("database { migrations db/migrations }\n", {"db/migrations/.keep": ""},
+     "appliance.conf:1:23: directory 'db/migrations' not found or empty (put it next to appliance.conf; "
+     "apctl pack takes its files into the blob)"),
+]
+
+
+@pytest.mark.parametrize("text,files,message", FILE_INVALID, ids=[str(i) for i in range(len(FILE_INVALID))])
+def test_invalid_files_message_and_position(tmp_path, text, files, message):
+    r = apctl("check", tree(tmp_path, text, files))
+    assert (r.returncode, r.stderr.rstrip("\n")) == (1, message)
+
+
+def entries(blob):
+    """Names in a cpio newc archive, in order (a minimal reader for tests)."""
+    names, off = [], 0
+    while True:
+        h = blob[off:off + 110]
+        assert h[:6] == b"070701"
+        size, namesize = int(h[54:62], 16), int(h[94:102], 16)
+        name = blob[off + 110:off + 110 + namesize - 1].decode()
+        if name == "TRAILER!!!":
+            return names
+        names.append(name)
+        off = (off + 110 + namesize + 3) & ~3
+        off = (off + size + 3) & ~3
+
+
+def test_pack_takes_a_site_without_hidden_files(tmp_path):
+    conf = tree(tmp_path, "firewall { inbound tcp 80 from any }\nroutes { GET /* static www }\n", SITE)
+    blob = tmp_path / "blob"
+    r = apctl("pack", conf, "-o", str(blob))
+    assert r.returncode == 0, r.stderr
+    assert "4 files (2 hidden names left out)" in r.stdout
+    assert entries(blob.read_bytes()) == ["appliance.conf", "www/.well-known/security.txt",
+                                          "www/css/site.css", "www/index.html"]
+    assert b"TOKEN" not in blob.read_bytes() and b"secret" not in blob.read_bytes()
+
+
+def test_pack_orders_migrations_and_show_lists_them(tmp_path):
+    conf = tree(tmp_path, API, MIGS)
+    blob = tmp_path / "blob"
+    assert apctl("pack", conf, "-o", str(blob)).returncode == 0
+    assert entries(blob.read_bytes())[1:] == sorted(MIGS)
+    shown = apctl("show", str(blob)).stdout
+    assert "    migrations db/migrations    # 3 files: 001_init.sql .. 010_late.sql\n" in shown
+    assert "    disk vdb\n" in shown
+    assert '    GET /api/t/:x sql "SELECT x FROM t WHERE x = :x"\n' in shown
+
+
+def test_a_file_in_a_served_directory_is_packed_once(tmp_path):
+    text = "routes {\n GET /* static www\n GET /home static www/index.html\n}\n"
+    blob = tmp_path / "blob"
+    assert apctl("pack", tree(tmp_path, text, SITE), "-o", str(blob)).returncode == 0
+    names = entries(blob.read_bytes())
+    assert names.count("www/index.html") == 1
+
+
+WARNINGS = [
+    ("", "warning: no inbound firewall rule: every inbound packet is dropped (add e.g. inbound tcp 443 "
+     "from 0.0.0.0/0 to firewall)"),
+    ("firewall { inbound tcp 22 from 10.0.0.0/8 }\nroutes { GET /healthz health }\n",
+     "warning: routes are configured but no inbound firewall rule admits tcp 80 or 443 (add e.g. inbound "
+     "tcp 443 from 0.0.0.0/0)"),
+    ("firewall { inbound tcp 443 from any }\nroutes { GET /healthz health }\n", ""),
+    ("firewall { inbound all from 10.0.0.0/8 }\nroutes { GET /healthz health }\n", ""),
+]
+
+
+@pytest.mark.parametrize("text,warning", WARNINGS, ids=[str(i) for i in range(len(WARNINGS))])
+def test_warnings_go_to_stderr_with_success(tmp_path, text, warning):
+    r = apctl("check", write(tmp_path, text))
+    assert r.returncode == 0
+    assert r.stderr.rstrip("\n") == warning
+
+
+FULL = """network { address 192.0.2.10/24; gateway 192.0.2.1 }
+firewall {
+    inbound  tcp 443  from 0.0.0.0/0   "https"
+    inbound  tcp 80   from any   "redirect to \\"https\\""
+    inbound  icmp echo-request from 192.0.2.0/24
+    inbound  icmp 3:1 from 192.0.2.7
+    inbound  udp 5000-5010 from 10.1.2.3
+    inbound  47 from 10.0.0.0/8
+    outbound tcp any to any "anything tcp"
+    outbound icmp fragmentation-needed to any
+    outbound all to 10.0.0.0/8
+    flows 8192
+    tcp-established-timeout 3600s
+    udp-timeout 45s
+    udp-stream-timeout 2m
+    other-timeout 90s
+}
+limits {
+    connections 64
+    header-timeout 5s
+    keepalive-timeout 0s
+    body-max 2048k
+    header-max 32768
+}
+database {
+    disk vdc
+    migrations db/migrations
+    cache 512k
+    statement-timeout 1500ms
+}
+routes {
+    GET  /healthz        health
+    GET  /readyz         ready
+    GET,HEAD /metrics    metrics
+    GET  /api/posts/:id  sql "SELECT id, title FROM posts WHERE id = :id"
+    POST,PUT /api/posts  sql "INSERT INTO posts(title) VALUES(:title)" "SELECT 1" {
+        body-max 16k
+        rate-limit 5/s burst 10
+    }
+    DELETE /api/posts/:id sql "DELETE FROM posts WHERE id = :id" { body-max 0 }
+    ANY  /hook           handler hello { rate-limit 90/m }
+    GET  /old/*          redirect 308 https://example.com/new/*
+    GET  /docs           redirect 301 /docs/index.html
+    GET  /docs/*         static www { index start.html; cache-control "public, max-age=60" }
+    GET  /*              static www
+}
+"""
+
+
+def test_everything_round_trips_through_show(tmp_path):
+    files = {**SITE, **MIGS}
+    conf = tree(tmp_path, FULL, files)
+    blob = tmp_path / "blob"
+    r = apctl("pack", conf, "-o", str(blob))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    shown = apctl("show", str(blob))
+    assert shown.returncode == 0 and shown.stderr == ""
+    out = shown.stdout
+    for line in ['    inbound tcp 80 from 0.0.0.0/0 "redirect to \\"https\\""\n',
+                 "    inbound icmp 3:1 from 192.0.2.7/32\n", "    inbound 47 from 10.0.0.0/8\n",
+                 "    outbound all to 10.0.0.0/8\n", "    tcp-established-timeout 1h\n",
+                 "    other-timeout 90s\n", "    keepalive-timeout 0s\n", "    body-max 2m\n",
+                 "    header-max 32k\n", "    cache 512k\n", "    statement-timeout 1500ms\n",
+                 "    GET /metrics metrics\n", "    ANY /hook handler hello {\n        rate-limit 90/m burst 2\n",
+                 "        body-max 0\n", "        index start.html\n"]:
+        assert line in out, line
+    # The shown text is a config with the same effect.
+    again = tmp_path / "again"
+    conf2 = tree(again, out, files)
+    blob2 = again / "blob"
+    assert apctl("pack", conf2, "-o", str(blob2)).returncode == 0
+    assert apctl("show", str(blob2)).stdout == out
+
+
+def test_limits_at_their_edges(tmp_path):
+    rules = "".join(f"    inbound tcp {p} from any\n" for p in range(1, 61))
+    assert apctl("check", write(tmp_path, "firewall {\n" + rules + "}\n")).returncode == 0
+    r = apctl("check", write(tmp_path, "firewall {\n" + rules + "    inbound tcp 61 from any\n}\n"))
+    assert r.stderr.rstrip() == ("appliance.conf:62:5: more than 60 inbound rules (merge some: use port "
+                                 "ranges or wider CIDRs)")
+    ok = ("limits {\n connections 4096\n header-timeout 5m\n request-line-max 64k\n headers-max 512\n"
+          " body-max 1g\n}\nfirewall { flows 1048576; tcp-established-timeout 5d; udp-timeout 1m }\n")
+    assert apctl("check", write(tmp_path, ok)).returncode == 0
+    routes = "".join(f"    GET /r{i} health\n" for i in range(128))
+    assert apctl("check", write(tmp_path, "routes {\n" + routes + "}\n")).returncode == 0
+    r = apctl("check", write(tmp_path, "routes {\n" + routes + "    GET /r128 health\n}\n"))
+    assert r.stderr.rstrip() == "appliance.conf:130:5: more than 128 routes"
+    eight = "/".join(f":p{i}" for i in range(8))
+    assert apctl("check", write(tmp_path, f"routes {{ GET /{eight} health }}\n")).returncode == 0
