@@ -60,6 +60,11 @@ def test_static_network_from_blob_serves(tmp_path):
     "netwrk { dhcp }\n",
     "log { level loud }\n",
     "network {\n  dhcp\n",
+    "firewall { inbound tcp 70000 from any }\n",
+    "routes {\n  GET /a health\n  GET /a ready\n}\n",
+    "routes { GET /* static www }\n",                  # not in the blob
+    "database { migrations db }\n",                     # nor this
+    "limits { header-timeout 10 }\n",
 ])
 def test_invalid_blob_same_message_as_apctl_and_no_listener(tmp_path, text):
     conf = tmp_path / "appliance.conf"
@@ -94,11 +99,26 @@ def test_corrupt_blob_same_message_as_apctl_show(tmp_path, data, message):
     assert f"ERROR config: {shown.stderr.rstrip()}" in out
 
 
-def test_no_blob_uses_built_in_defaults():
+def test_no_blob_uses_the_built_in_default():
     rc, out = boot("test.poweroff")
     assert rc == EXIT_OK
-    assert "config: no config blob: built-in defaults (DHCP)" in out
-    assert effective(out) == ["network {", "    dhcp", "}", "log {", "    level info", "}"]
+    assert "config: no config blob: the built-in default (" in out
+    # It is defaults/ packed at build time: the same text apctl shows.
+    shown = subprocess.run([APCTL, "show", os.path.join(ROOT, "build", "default.blob")],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stderr == ""
+    assert effective(out) == shown.stdout.rstrip("\n").split("\n")
+    # As documented: DHCP, inbound TCP 80 and 443 and ping only, a welcome
+    # page, health and metrics, and the development certificate.
+    for line in ("    dhcp", '    inbound tcp 80 from 0.0.0.0/0 "http (redirects to https)"',
+                 '    inbound tcp 443 from 0.0.0.0/0 "https"',
+                 '    inbound icmp echo-request from 0.0.0.0/0 "ping"', "    outbound all to 0.0.0.0/0",
+                 "    GET /healthz health", "    GET /readyz ready", "    GET /metrics metrics",
+                 "    GET /* static www", "    certificate tls/dev-cert.pem"):
+        assert line in effective(out)
+    assert sum(1 for l in effective(out) if l.startswith("    inbound ")) == 3
+    key = open(os.path.join(ROOT, "build", "devcert", "dev-key.pem")).read().splitlines()[1]
+    assert key not in out
 
 
 def test_tls_files_ride_in_the_blob_and_the_key_stays_secret(tmp_path):

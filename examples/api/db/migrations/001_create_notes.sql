@@ -1,0 +1,6 @@
+CREATE TABLE notes (
+    id         INTEGER PRIMARY KEY,
+    title      TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    body       TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
