@@ -76,6 +76,7 @@ $(B)/%.o: %.S Makefile | $(STAMP_DEPS)
 EXTRA_net := $(INC_LWIP) $(INC_BEARSSL) -DBEARSSL_VERSION='"$(BEARSSL_VERSION)"'
 EXTRA_store := $(INC_SQLITE)
 EXTRA_kernel/csprng.c := $(INC_BEARSSL)
+EXTRA_kernel/config_tls.c := $(INC_BEARSSL)
 EXTRA_kernel/default_blob.S := -DDEFAULT_BLOB='"$(B)/default.blob"'
 
 # The built-in default config: defaults/ plus a development certificate
@@ -144,12 +145,15 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 	strip -o $@ $<
 
 # apctl: the host tool, built from the kernel's own pure config modules.
+# The config's certificate check links BearSSL, the kernel's own build of
+# it (non-PIE objects, hence -no-pie for the host binaries that use it).
 CONFIG_SRCS := kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_fw.c \
-  kernel/config_http.c kernel/config_db.c
+  kernel/config_http.c kernel/config_db.c kernel/config_tls.c
+HOST_BEARSSL := $(INC_BEARSSL) -no-pie $(DEPS)/lib/libbearssl.a
 APCTL_SRCS := tools/apctl/apctl.c $(CONFIG_SRCS) kernel/log_format.c
-$(B)/apctl: $(APCTL_SRCS) $(wildcard kernel/*.h) Makefile | $(STAMP_PKGS)
+$(B)/apctl: $(APCTL_SRCS) $(wildcard kernel/*.h) Makefile | $(STAMP_DEPS)
 	@mkdir -p $(@D)
-	gcc -std=c11 -Wall -Wextra -Werror -O2 -g -D_FORTIFY_SOURCE=2 -I. -o $@ $(APCTL_SRCS)
+	gcc -std=c11 -Wall -Wextra -Werror -O2 -g -D_FORTIFY_SOURCE=2 -I. -o $@ $(APCTL_SRCS) $(HOST_BEARSSL)
 
 .PHONY: all
 all: $(B)/appliance.elf $(B)/appliance-stripped.elf $(B)/apctl
@@ -185,9 +189,9 @@ HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,unde
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/host/%,$(UNIT_SRCS))
 
-$(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h) | $(STAMP_PKGS)
+$(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS)
+	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
 # Fuzz targets (libFuzzer, clang): one binary per tests/fuzz/fuzz_*.c,
 # linked with the pure modules. tests/test_fuzz.py runs each for a bounded
@@ -196,10 +200,10 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 15
 
-$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_PKGS)
+$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(PURE_SRCS)
+	  -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
 .PHONY: unit check-layers test fuzz
 unit: $(UNIT_BINS) $(FUZZ_BINS)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/config_kit.h"
+#include "kernel/config_tls.h"
 #include "kernel/cpio.h"
 
 #define argp kit_arg
@@ -118,9 +119,9 @@ static int contains(const uint8_t *p, size_t n, const char *needle)
     return 0;
 }
 
-/* tls { certificate PATH  key PATH }: PEM files in the blob. Only their
- * shape is checked here; parsing and the key/certificate match come with
- * the TLS listener. */
+/* tls { certificate PATH  key PATH }: PEM files in the blob, decoded and
+ * matched by config_tls_check; a quick look at their shape first gives the
+ * plainest message for the commonest mistakes. */
 static int sec_tls(struct vctx *v, const struct conf_node *sec)
 {
     struct slot slot[] = { { "certificate", NULL, 0 }, { "key", NULL, 0 } };
@@ -146,7 +147,18 @@ static int sec_tls(struct vctx *v, const struct conf_node *sec)
         return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col,
                     "'%s' is an encrypted key: the appliance has no passphrase to open it "
                     "(export it unencrypted, e.g. openssl pkey -in k.pem -out key.pem)", kf->path);
+    /* The real check: decode both, and the key must be the certificate's. */
+    char why[200];
+    struct config_tls_info info;
+    int rc = config_tls_check(cf->data, cf->len, kf->data, kf->len, &info, why, sizeof why);
+    if (rc == CONFIG_TLS_BAD_CERT)
+        return verr(v, argp(v, cert, 0)->line, argp(v, cert, 0)->col, "'%s': %s", cf->path, why);
+    if (rc < 0)
+        return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col, "'%s': %s", kf->path, why);
     v->c->tls.enabled = 1;
+    v->c->tls.chain_len = info.chain_len;
+    v->c->tls.key_is_ec = info.key_is_ec;
+    v->c->tls.key_bits = info.key_bits;
     return 0;
 }
 

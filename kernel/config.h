@@ -147,6 +147,8 @@ struct config {
     struct {
         int enabled;
         struct config_file certificate, key;   /* key bytes are secret */
+        unsigned chain_len, key_bits;           /* from config_tls_check */
+        int key_is_ec;
     } tls;
     struct config_firewall firewall;
     struct config_limits limits;

@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 
+from certs import pair
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APCTL = os.path.join(ROOT, "build", "apctl")
 
@@ -189,11 +191,10 @@ def test_exit_codes_and_help(tmp_path):
     assert r.returncode == 1 and r.stderr.startswith("archive offset ")
 
 
-CERT = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
-KEY = "-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL-0xC0FFEE\n-----END PRIVATE KEY-----\n"
+CERT, KEY = pair("ec")
 TLS_OK = "tls {\n  certificate tls/fullchain.pem\n  key tls/key.pem\n}\n"
 FILES_OK = {"tls/fullchain.pem": CERT, "tls/key.pem": KEY}
-
+KEY_BODY = KEY.splitlines()[1]
 TLS_INVALID = [
     (TLS_OK, {"tls/fullchain.pem": CERT},
      "appliance.conf:3:7: file 'tls/key.pem' not found (put it next to appliance.conf; apctl pack takes it into the blob)"),
@@ -222,7 +223,42 @@ TLS_INVALID = [
     ("tls {\n  certificate\n}\n", FILES_OK,
      "appliance.conf:2:3: 'certificate' takes 1 argument (e.g. certificate tls/fullchain.pem)"),
     ("tls tls/fullchain.pem\n", FILES_OK, "appliance.conf:1:5: 'tls' takes no arguments before its block"),
+    # Decoded and matched (kernel/config_tls.c, on BearSSL).
+    (TLS_OK, {"tls/fullchain.pem": CERT, "tls/key.pem": pair("ec", "other")[1]},
+     "appliance.conf:3:7: 'tls/key.pem': the key does not match the certificate (the certificate's public "
+     "key is not this key's)"),
+    (TLS_OK, {"tls/fullchain.pem": pair("rsa")[0], "tls/key.pem": KEY},
+     "appliance.conf:3:7: 'tls/key.pem': the key does not match the certificate (the certificate's public "
+     "key is not this key's)"),
+    (TLS_OK, {"tls/fullchain.pem": pair("rsa")[0], "tls/key.pem": pair("rsa", "other")[1]},
+     "appliance.conf:3:7: 'tls/key.pem': the key does not match the certificate (the certificate's public "
+     "key is not this key's)"),
+    (TLS_OK, {"tls/fullchain.pem": pair("rsa1024")[0], "tls/key.pem": pair("rsa1024")[1]},
+     "appliance.conf:3:7: 'tls/key.pem': the RSA key is shorter than 2048 bits (make a new key of 2048 bits "
+     "or more, or use ECDSA P-256)"),
+    (TLS_OK, {"tls/fullchain.pem": CERT.replace("\n-----END CERTIFICATE-----", ""), "tls/key.pem": KEY},
+     "appliance.conf:2:15: 'tls/fullchain.pem': the certificate file's PEM is damaged (a BEGIN line without "
+     "its END, or bad base64)"),
+    (TLS_OK, {"tls/fullchain.pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+              "tls/key.pem": KEY},
+     "appliance.conf:2:15: 'tls/fullchain.pem': certificate 1 of the file is not a valid X.509 certificate"),
+    (TLS_OK, {"tls/fullchain.pem": CERT, "tls/key.pem": KEY + pair("ec", "other")[1]},
+     "appliance.conf:3:7: 'tls/key.pem': more than one private key in the file (keep the one that matches "
+     "the certificate)"),
+    (TLS_OK, {"tls/fullchain.pem": CERT, "tls/key.pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+              "-----END PRIVATE KEY-----\n"},
+     "appliance.conf:3:7: 'tls/key.pem': the private key cannot be decoded (want an unencrypted PKCS#8, "
+     "SEC 1 or PKCS#1 key)"),
 ]
+
+
+@pytest.mark.parametrize("kind", ["ec", "ec384", "rsa"])
+def test_matching_pairs_of_each_kind_pass(tmp_path, kind):
+    cert, key = pair(kind)
+    # A chain (leaf, then another certificate) with a combined key file.
+    r = apctl("check", tree(tmp_path, TLS_OK, {"tls/fullchain.pem": cert + pair("ec", "ca")[0],
+                                                "tls/key.pem": key}))
+    assert r.returncode == 0, r.stderr
 
 
 def tree(tmp_path, text, files):
@@ -247,11 +283,11 @@ def test_pack_takes_named_files_and_show_keeps_the_key_secret(tmp_path):
     assert r.returncode == 0 and "3 files" in r.stdout, r.stdout + r.stderr
     data = blob.read_bytes()
     assert b"tls/key.pem" in data and b"tls/fullchain.pem" in data
-    assert b"SECRET-KEY-MATERIAL" in data           # the blob carries it...
+    assert KEY_BODY.encode() in data               # the blob carries it...
     shown = apctl("show", str(blob))
     assert shown.returncode == 0
     assert "tls {\n    certificate tls/fullchain.pem\n    key tls/key.pem\n}\n" in shown.stdout
-    assert "SECRET" not in shown.stdout and "0xC0FFEE" not in shown.stdout   # ...show never prints it
+    assert KEY_BODY not in shown.stdout + shown.stderr   # ...show never prints it
     # The key's archive entry is owner-only (mode 0100600).
     i = data.index(b"tls/key.pem\0")
     assert data[i - 110 + 14:i - 110 + 22] == b"00008180"

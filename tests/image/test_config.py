@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from blob import config_blob, newc
+from certs import pair
 from qemu import EXIT_CONFIG, EXIT_OK, ROOT, boot
 
 APCTL = os.path.join(ROOT, "build", "apctl")
@@ -124,22 +125,40 @@ def test_no_blob_uses_the_built_in_default():
 def test_tls_files_ride_in_the_blob_and_the_key_stays_secret(tmp_path):
     d = tmp_path / "site"
     (d / "tls").mkdir(parents=True)
-    (d / "tls" / "fullchain.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
-    (d / "tls" / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL-0xC0FFEE\n"
-                                       "-----END PRIVATE KEY-----\n")
+    cert, key = pair("ec")
+    (d / "tls" / "fullchain.pem").write_text(cert)
+    (d / "tls" / "key.pem").write_text(key)
     (d / "appliance.conf").write_text("tls {\n  certificate tls/fullchain.pem\n  key tls/key.pem\n}\n")
     blob = str(d / "blob")
     assert subprocess.run([APCTL, "pack", str(d / "appliance.conf"), "-o", blob]).returncode == 0
     rc, out = boot("test.poweroff log=debug", extra=["-initrd", blob])
     assert rc == EXIT_OK, out
     assert "config: |     key tls/key.pem" in out
-    assert "SECRET" not in out and "C0FFEE" not in out
+    for line in key.splitlines()[1:-1]:
+        assert line not in out
     # The same blob without its key file is refused at boot like apctl does.
     text = "tls {\n  certificate tls/fullchain.pem\n  key tls/key.pem\n}\n"
     broken = tmp_path / "broken"
     broken.write_bytes(newc([("appliance.conf", 0o100644, text.encode()),
-                             ("tls/fullchain.pem", 0o100644, b"-----BEGIN CERTIFICATE-----\n")]))
+                             ("tls/fullchain.pem", 0o100644, cert.encode())]))
     rc, out = boot("test.poweroff", extra=["-initrd", str(broken)])
     assert rc == EXIT_CONFIG
     assert ("ERROR config: appliance.conf:3:7: file 'tls/key.pem' not found (put it next to "
             "appliance.conf; apctl pack takes it into the blob)") in out
+
+
+def test_key_not_matching_its_certificate_stops_the_boot_like_apctl(tmp_path):
+    text = "tls {\n  certificate tls/fullchain.pem\n  key tls/key.pem\n}\n"
+    (tmp_path / "tls").mkdir()
+    (tmp_path / "appliance.conf").write_text(text)
+    (tmp_path / "tls" / "fullchain.pem").write_text(pair("rsa")[0])
+    (tmp_path / "tls" / "key.pem").write_text(pair("rsa", "other")[1])
+    want = subprocess.run([APCTL, "check", str(tmp_path / "appliance.conf")], capture_output=True, text=True)
+    assert want.returncode == 1 and "does not match the certificate" in want.stderr
+    blob = tmp_path / "blob"
+    blob.write_bytes(newc([("appliance.conf", 0o100644, text.encode()),
+                           ("tls/fullchain.pem", 0o100644, pair("rsa")[0].encode()),
+                           ("tls/key.pem", 0o100600, pair("rsa", "other")[1].encode())]))
+    rc, out = boot("test.poweroff", extra=["-initrd", str(blob)])
+    assert rc == EXIT_CONFIG, out
+    assert f"ERROR config: {want.stderr.rstrip()}" in out

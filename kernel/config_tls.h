@@ -1,0 +1,35 @@
+/* kernel/config_tls.h: the certificate and key check behind the config's
+ * tls section, on BearSSL's PEM, X.509 and key decoders. Pure (no kernel
+ * state): compiled into the kernel and into apctl, so `apctl check` and
+ * the boot refuse the same pairs with the same words.
+ *
+ * Checks: the certificate file holds one or more PEM certificates (leaf
+ * first), each decodable; the key file holds exactly one unencrypted
+ * private key (PKCS#8, SEC 1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE
+ * KEY"); the key type is RSA of 2048 bits or more, or EC on P-256, P-384
+ * or P-521; and the key's public half equals the leaf certificate's
+ * public key. A combined file (key and chain in one) is allowed: each
+ * side takes its own objects.
+ */
+#ifndef KERNEL_CONFIG_TLS_H
+#define KERNEL_CONFIG_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_TLS_CHAIN_MAX 8          /* certificates in a chain */
+
+struct config_tls_info {
+    unsigned chain_len;
+    int key_is_ec;                      /* else RSA */
+    unsigned key_bits;                  /* RSA modulus bits, or the curve's size */
+};
+
+/* 0 and *info, or CONFIG_TLS_BAD_CERT / CONFIG_TLS_BAD_KEY (which file
+ * is at fault; a mismatch blames the key) with a one-line reason in why
+ * (no position: the caller adds it). Key bytes never appear in why. */
+enum { CONFIG_TLS_BAD_CERT = -1, CONFIG_TLS_BAD_KEY = -2 };
+int config_tls_check(const uint8_t *cert, size_t cert_len, const uint8_t *key, size_t key_len,
+                     struct config_tls_info *info, char *why, size_t whylen);
+
+#endif
