@@ -109,6 +109,7 @@ static void load_config(const uint8_t *blob, size_t len)
         blob = default_blob_start;
         len = (size_t)(default_blob_end - default_blob_start);
     }
+    uint64_t t0 = clock_monotonic_ns();
     struct conf_doc *doc = malloc(sizeof *doc);
     char *text = malloc(CONFIG_SHOW_MAX), err[512];
     if (!doc || !text)
@@ -122,11 +123,12 @@ static void load_config(const uint8_t *blob, size_t len)
         log_error("config", "invalid config blob: not starting (check it with: apctl check appliance.conf)");
         power_off(POWER_EXIT_CONFIG);
     }
+    double ms = (double)(clock_monotonic_ns() - t0) / 1e6;
     if (builtin)
-        log_info("config", "no config blob: the built-in default (%zu bytes; DHCP, a welcome page, "
-                 "a development certificate not for production)", len);
+        log_info("config", "no config blob: the built-in default (%zu bytes, validated in %.1fms; DHCP, "
+                 "a welcome page, a development certificate not for production)", len, ms);
     else
-        log_info("config", "loaded %s from the blob (%zu bytes)", CONFIG_FILE, len);
+        log_info("config", "loaded %s from the blob (%zu bytes, validated in %.1fms)", CONFIG_FILE, len, ms);
     /* Show what was loaded before its log level applies, so a quiet
      * config still says what it is. */
     config_show(&config, text, CONFIG_SHOW_MAX);
