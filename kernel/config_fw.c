@@ -281,10 +281,8 @@ static void show_rule(struct sbuf *b, const char *dir, const struct config_fw_ru
     sb_printf(b, "%s %u.%u.%u.%u/%u", dir[0] == 'i' ? "from" : "to", r->peer[0], r->peer[1],
               r->peer[2], r->peer[3], r->prefix);
     if (r->desc[0]) {
-        sb_printf(b, " \"");
-        for (const char *q = r->desc; *q; q++)
-            sb_printf(b, *q == '"' || *q == '\\' ? "\\%c" : "%c", *q);
-        sb_printf(b, "\"");
+        sb_printf(b, " ");
+        sb_quoted(b, r->desc);
     }
     sb_printf(b, "\n");
 }

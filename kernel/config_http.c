@@ -459,11 +459,8 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             sb_value(b, r->target);
         }
         for (unsigned k = 0; k < r->nsql; k++) {
-            sb_printf(b, " \"");
-            for (const char *q = r->sql[k]; *q; q++)
-                sb_printf(b, *q == '"' || *q == '\\' ? "\\%c" : *q == '\n' ? "\\n" : *q == '\t' ? "\\t"
-                          : "%c", *q);
-            sb_printf(b, "\"");
+            sb_printf(b, " ");
+            sb_quoted(b, r->sql[k]);
         }
         int opts = r->has_body_max || r->cache_control || (r->index && strcmp(r->index, "index.html")) ||
                    r->rate_per_min;

@@ -173,33 +173,34 @@ int kit_uint(struct vctx *v, const struct conf_node *n, uint64_t lo, uint64_t hi
     return 0;
 }
 
-int kit_duration_ms(struct vctx *v, const struct conf_node *n, uint64_t lo_ms, uint64_t hi_ms,
-                    uint64_t *out)
+/* One-argument values in a range: parse and fmt give the type, what
+ * names it in the message. */
+static int ranged(struct vctx *v, const struct conf_node *n, uint64_t lo, uint64_t hi, uint64_t *out,
+                  int (*parse)(const char *, uint64_t *), void (*fmt)(char *, size_t, uint64_t),
+                  const char *what, const char *units)
 {
-    char lo[24], hi[24], usage[96];
-    fmt_duration(lo, sizeof lo, lo_ms);
-    fmt_duration(hi, sizeof hi, hi_ms);
-    snprintf(usage, sizeof usage, "a duration %s-%s with a unit: ms, s, m, h or d", lo, hi);
+    char los[24], his[24], usage[96];
+    fmt(los, sizeof los, lo);
+    fmt(his, sizeof his, hi);
+    snprintf(usage, sizeof usage, "a %s %s-%s %s", what, los, his, units);
     if (kit_want_args(v, n, 1, usage) < 0)
         return -1;
     const char *s = kit_arg(v, n, 0)->s;
-    if (kit_parse_duration_ms(s, out) < 0 || *out < lo_ms || *out > hi_ms)
+    if (parse(s, out) < 0 || *out < lo || *out > hi)
         return verr_arg(v, n, 0, "'%s' for '%s' is not %s", s, n->name, usage);
     return 0;
 }
 
+int kit_duration_ms(struct vctx *v, const struct conf_node *n, uint64_t lo_ms, uint64_t hi_ms,
+                    uint64_t *out)
+{
+    return ranged(v, n, lo_ms, hi_ms, out, kit_parse_duration_ms, fmt_duration, "duration",
+                  "with a unit: ms, s, m, h or d");
+}
+
 int kit_size(struct vctx *v, const struct conf_node *n, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char los[24], his[24], usage[96];
-    fmt_size(los, sizeof los, lo);
-    fmt_size(his, sizeof his, hi);
-    snprintf(usage, sizeof usage, "a size %s-%s in bytes or with k, m or g", los, his);
-    if (kit_want_args(v, n, 1, usage) < 0)
-        return -1;
-    const char *s = kit_arg(v, n, 0)->s;
-    if (kit_parse_size(s, out) < 0 || *out < lo || *out > hi)
-        return verr_arg(v, n, 0, "'%s' for '%s' is not %s", s, n->name, usage);
-    return 0;
+    return ranged(v, n, lo, hi, out, kit_parse_size, fmt_size, "size", "in bytes or with k, m or g");
 }
 
 const char *kit_keep(struct vctx *v, const struct conf_node *n, const char *s)
@@ -281,16 +282,8 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
         b->len = b->len + (size_t)n >= b->cap ? b->cap - 1 : b->len + (size_t)n;
 }
 
-void sb_value(struct sbuf *b, const char *s)
+void sb_quoted(struct sbuf *b, const char *s)
 {
-    int plain = *s != 0;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= 0x20 || strchr("{}\";#\\", *p))
-            plain = 0;
-    if (plain) {
-        sb_printf(b, "%s", s);
-        return;
-    }
     sb_printf(b, "\"");
     for (const char *p = s; *p; p++) {
         if (*p == '"' || *p == '\\')
@@ -303,6 +296,18 @@ void sb_value(struct sbuf *b, const char *s)
             sb_printf(b, "%c", *p);
     }
     sb_printf(b, "\"");
+}
+
+void sb_value(struct sbuf *b, const char *s)
+{
+    int plain = *s != 0;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= 0x20 || strchr("{}\";#\\", *p))
+            plain = 0;
+    if (plain)
+        sb_printf(b, "%s", s);
+    else
+        sb_quoted(b, s);
 }
 
 void sb_duration(struct sbuf *b, uint64_t ms)

@@ -74,6 +74,8 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(print
 /* A value in the config syntax: bare when it is a plain word, else quoted
  * with escapes. */
 void sb_value(struct sbuf *b, const char *s);
+/* Always quoted, with the language's escapes. */
+void sb_quoted(struct sbuf *b, const char *s);
 void sb_duration(struct sbuf *b, uint64_t ms);
 void sb_size(struct sbuf *b, uint64_t bytes);
 
