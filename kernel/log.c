@@ -3,6 +3,8 @@
  */
 #include "kernel/log.h"
 
+#include <string.h>
+
 #include "kernel/clock.h"
 #include "kernel/klimits.h"
 
@@ -34,4 +36,15 @@ void log_msg(enum log_level lvl, const char *subsys, const char *fmt, ...)
     va_start(ap, fmt);
     log_vmsg(lvl, subsys, fmt, ap);
     va_end(ap);
+}
+
+void log_lines(enum log_level lvl, const char *subsys, const char *prefix, char *text)
+{
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        *nl = 0;
+        log_msg(lvl, subsys, "%s%s", prefix, line);
+    }
 }

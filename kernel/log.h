@@ -32,6 +32,9 @@ enum log_level log_get_level(void);
 void log_msg(enum log_level lvl, const char *subsys, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_vmsg(enum log_level lvl, const char *subsys, const char *fmt, va_list ap);
+/* Each '\n'-terminated line of text as one log line, after prefix (text
+ * is cut in place). */
+void log_lines(enum log_level lvl, const char *subsys, const char *prefix, char *text);
 /* Raw text straight to the sink (exception dumps keep their own layout). */
 void log_raw(const char *s, size_t n);
 

@@ -87,17 +87,6 @@ static double mib(uint64_t b) { return (double)b / (1024.0 * 1024.0); }
 static struct config config;
 extern const uint8_t default_blob_start[], default_blob_end[];
 
-static void log_lines(enum log_level lvl, const char *prefix, char *text)
-{
-    for (char *line = text, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (!nl)
-            break;
-        *nl = 0;
-        log_msg(lvl, "config", "%s%s", prefix, line);
-    }
-}
-
 /* The blob from the loader (QEMU -initrd), or the built-in default
  * (defaults/, packed at build time): validated in full before any device
  * listens. Errors read exactly as `apctl check` prints them. The command
@@ -132,12 +121,44 @@ static void load_config(const uint8_t *blob, size_t len)
     /* Show what was loaded before its log level applies, so a quiet
      * config still says what it is. */
     config_show(&config, text, CONFIG_SHOW_MAX);
-    log_lines(LOG_INFO, "| ", text);
+    log_lines(LOG_INFO, "config", "| ", text);
     config_warnings(&config, text, CONFIG_SHOW_MAX);
-    log_lines(LOG_WARN, "", text);
+    log_lines(LOG_WARN, "config", "", text);
     free(text);
     if (!cmdline_get(&cmdline, "log"))
         log_set_level(config.log.level);
+}
+
+/* test.tcpsvc=PORT[,PORT...]: the test service's ports (at most 4). Each
+ * gets an inbound rule, as the service is useless behind the firewall and
+ * exists only in tests; the warning says so on the console. */
+static uint16_t testsvc_port[4];
+static unsigned ntestsvc;
+
+static void test_tcpsvc_ports(void)
+{
+    const char *svc = cmdline_get(&cmdline, "test.tcpsvc");
+    for (const char *p = svc; p && *p && ntestsvc < 4;) {
+        char *end;
+        unsigned long port = strtoul(p, &end, 10);
+        if ((*end && *end != ',') || end == p || port == 0 || port > 65535) {
+            log_error("test", "test.tcpsvc=%s: want ports 1-65535, separated by commas", svc);
+            ntestsvc = 0;
+            return;
+        }
+        testsvc_port[ntestsvc++] = (uint16_t)port;
+        p = *end ? end + 1 : end;
+    }
+    struct config_firewall *fw = &config.firewall;
+    for (unsigned i = 0; i < ntestsvc && fw->nin < CONFIG_FW_RULES_MAX; i++) {
+        struct config_fw_rule *r = &fw->in[fw->nin++];
+        memset(r, 0, sizeof *r);
+        r->proto = CONFIG_PROTO_TCP;
+        r->port_lo = r->port_hi = testsvc_port[i];
+        r->icmp_type = r->icmp_code = CONFIG_ICMP_ANY;
+        r->desc = "test.tcpsvc";
+        log_warn("test", "test.tcpsvc: inbound tcp %u from any added to the firewall", testsvc_port[i]);
+    }
 }
 
 static uint64_t poweroff_at_ns;
@@ -274,21 +295,17 @@ void kmain(const struct hvm_start_info *si)
             log_error("net", "%s", err);
             power_off(POWER_EXIT_CONFIG);
         }
+        test_tcpsvc_ports();
+        const char *fwmode = cmdline_get(&cmdline, "test.fw");
+        net_firewall_init(&config.firewall, !(fwmode && strcmp(fwmode, "off") == 0));
         if (net_start(nic, &config.network) < 0)
             log_error("net", "network start failed: not serving");
     } else {
         log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci)");
     }
 
-    const char *svc = cmdline_get(&cmdline, "test.tcpsvc");
-    if (svc && nic) {
-        char *end;
-        unsigned long port = strtoul(svc, &end, 10);
-        if (*end || port == 0 || port > 65535)
-            log_error("test", "test.tcpsvc=%s: want a port 1-65535", svc);
-        else
-            net_testsvc_start((uint16_t)port);
-    }
+    for (unsigned i = 0; nic && i < ntestsvc; i++)
+        net_testsvc_start(testsvc_port[i]);
 
     const char *dtest = cmdline_get(&cmdline, "test.disk");
     if (dtest) {

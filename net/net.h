@@ -10,6 +10,7 @@
 
 struct netdev;
 struct config_network;
+struct config_firewall;
 
 /* "lwIP 2.2.1, BearSSL 0.6" (static storage). */
 const char *net_versions(void);
@@ -22,6 +23,16 @@ int net_selftest(void);
  * -1 with a message naming the fix in err. */
 int net_parse_config(const char *ip, const char *gw, struct config_network *cfg, char *err,
                      size_t errlen);
+
+/* The security-group firewall (docs/firewall.md) over cfg, which must
+ * outlive it; call before net_start. enforce 0 (test.fw=off) passes
+ * everything, for benchmarks. 0, or panics when its table cannot be had
+ * (the appliance never runs unfiltered by accident). */
+int net_firewall_init(const struct config_firewall *cfg, int enforce);
+/* The firewall's counters as text, one line per '\n'. */
+size_t net_firewall_show(char *buf, size_t cap);
+/* The same on the console. */
+void net_firewall_log_stats(void);
 
 /* Bring the interface up on nd with cfg and register the network poller
  * on the event loop. Logs "listening" once the address is up. 0 or -1. */

@@ -19,6 +19,8 @@
 #include <string.h>
 #include "drivers/netdev.h"
 #include "kernel/kernel.h"
+#include "net/firewall.h"
+#include "net/fw.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
@@ -72,6 +74,13 @@ static err_t link_output(struct netif *n, struct pbuf *p)
     (void)n;
     if (p->tot_len > sizeof txbuf)
         return ERR_BUF;
+    /* The firewall reads the headers only; lwIP's first pbuf usually
+     * holds them but need not. A dropped frame is as if lost on the wire
+     * (ERR_OK): TCP retransmits into the same rule and gives up in time. */
+    uint8_t hdr[FW_HDR_MAX];
+    u16_t caplen = pbuf_copy_partial(p, hdr, sizeof hdr, 0);
+    if (!firewall_out(hdr, caplen, p->tot_len))
+        return ERR_OK;
     if (bl_len == 0) {
         int rc = send_now(p);
         if (rc != -EAGAIN)
@@ -105,6 +114,8 @@ static void status_cb(struct netif *n)
     if (ip4_addr_isany_val(*netif_ip4_addr(n)) || addr_up)
         return;
     addr_up = 1;
+    firewall_set_address(lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(n))),
+                         lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n))));
     char a[16], m[16], g[16];
     ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof a);
     ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof m);
@@ -142,7 +153,7 @@ static int net_poll(void *arg)
         struct pbuf *p = spare;
         spare = NULL;
         pbuf_realloc(p, (u16_t)n);
-        if (nif.input(p, &nif) != ERR_OK)
+        if (!firewall_in(p->payload, (size_t)n) || nif.input(p, &nif) != ERR_OK)
             pbuf_free(p);
         work = 1;
     }
@@ -222,4 +233,5 @@ void net_log_stats(void)
              (unsigned long long)d->rx_dropped, (unsigned long long)d->tx_frames,
              (unsigned long long)d->tx_bytes, (unsigned long long)d->tx_busy, bl_len,
              (unsigned long long)tx_dropped, (unsigned long long)d->bad_used);
+    net_firewall_log_stats();
 }

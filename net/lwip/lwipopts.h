@@ -18,6 +18,10 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
+/* The firewall drops every fragment (docs/firewall.md): the stack neither
+ * reassembles nor sends any, so both sides agree. */
+#define IP_REASSEMBLY 0
+#define IP_FRAG 0
 /* No RFC 5227 address-conflict probing after the DHCP ACK: it adds 5-9 s
  * to every boot, and on the virtual networks this image runs on the DHCP
  * server is authoritative for the addresses it hands out. */

@@ -1,0 +1,136 @@
+/* net/firewall.c: runs the pure filter (net/fw.c) on the appliance: the
+ * table from the heap, sized by the config's `flows` and capped by RAM;
+ * the clock; drop logs, rate-limited; the counters on the console.
+ *
+ * A drop log line names direction, protocol, addresses, ports and the
+ * reason or missing rule: the seeds' "request is blocked", made visible.
+ * At most LOG_BURST lines at once and LOG_PER_SEC a second after that; the
+ * lines not written are counted and reported with the next one, so a port
+ * scan or a flood cannot drown the console or slow the loop.
+ */
+#include "net/firewall.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include "kernel/kernel.h"
+#include "net/fw.h"
+#include "net/net.h"
+
+#define LOG_BURST 20
+#define LOG_PER_SEC 10
+/* The table may take at most this share of the heap (1/N). */
+#define HEAP_SHARE 4
+
+static struct fw *fw;
+static int enforcing = 1;
+static uint64_t log_tokens_ms, log_last_ms, log_suppressed;
+
+static uint64_t now_ms(void) { return clock_monotonic_ns() / 1000000u; }
+
+int net_firewall_init(const struct config_firewall *cfg, int enforce)
+{
+    enforcing = enforce;
+    if (!enforce) {
+        log_warn("fw", "test.fw=off: the firewall is OFF, every packet passes (tests and "
+                 "benchmarks only)");
+        return 0;
+    }
+    struct memory_info mi;
+    memory_get_info(&mi);
+    uint32_t flows = cfg->flows;
+    while (flows > 64 && fw_mem_size(flows) > mi.heap_bytes / HEAP_SHARE)
+        flows /= 2;
+    if (flows != cfg->flows)
+        log_warn("fw", "flows %u would need %zu KiB, more than 1/%d of the %llu MiB heap: "
+                 "tracking %u flows (give the VM more memory to track more)", cfg->flows,
+                 fw_mem_size(cfg->flows) / 1024, HEAP_SHARE,
+                 (unsigned long long)(mi.heap_bytes >> 20), flows);
+    size_t size = fw_mem_size(flows);
+    void *mem = malloc(size);
+    uint64_t seed;
+    rand_weak_fill(&seed, sizeof seed);
+    fw = mem ? fw_init(mem, size, cfg, flows, seed) : NULL;
+    if (!fw) {
+        /* Failing closed: without the table nothing would be filtered. */
+        panic("fw: no memory for a table of %u flows (%zu KiB)", flows, size / 1024);
+    }
+    log_info("fw", "%u inbound and %u outbound rules, %u flows tracked at most (%zu KiB)",
+             cfg->nin, cfg->nout, flows, size / 1024);
+    return 0;
+}
+
+void firewall_set_address(uint32_t addr, uint32_t mask)
+{
+    if (fw)
+        fw_set_address(fw, addr, mask);
+}
+
+/* A token bucket in milliseconds: each line costs 1000/LOG_PER_SEC. */
+static int log_allowed(uint64_t now)
+{
+    uint64_t cost = 1000 / LOG_PER_SEC, cap = cost * LOG_BURST;
+    log_tokens_ms += now - log_last_ms;
+    log_last_ms = now;
+    if (log_tokens_ms > cap)
+        log_tokens_ms = cap;
+    if (log_tokens_ms < cost)
+        return 0;
+    log_tokens_ms -= cost;
+    return 1;
+}
+
+static void log_drop(const struct fw_pkt *p, enum fw_reason r, uint64_t now)
+{
+    if (!log_allowed(now)) {
+        log_suppressed++;
+        return;
+    }
+    char what[96];
+    fw_describe(p, what, sizeof what);
+    if (log_suppressed)
+        log_info("fw", "blocked %s: %s (%llu more drops not logged)", what,
+                 fw_reason_text(r, p->dir), (unsigned long long)log_suppressed);
+    else
+        log_info("fw", "blocked %s: %s", what, fw_reason_text(r, p->dir));
+    log_suppressed = 0;
+}
+
+static int run(enum fw_dir dir, const uint8_t *f, size_t cap, size_t len)
+{
+    if (!fw)
+        return 1;
+    struct fw_pkt p;
+    uint64_t now = now_ms();
+    enum fw_reason r = fw_filter(fw, dir, f, cap, len, now, &p);
+    if (fw_passes(r))
+        return 1;
+    log_drop(&p, r, now);
+    return 0;
+}
+
+int firewall_in(const uint8_t *frame, size_t len) { return run(FW_IN, frame, len, len); }
+
+int firewall_out(const uint8_t *hdr, size_t caplen, size_t len)
+{
+    return run(FW_OUT, hdr, caplen, len);
+}
+
+size_t net_firewall_show(char *buf, size_t cap)
+{
+    if (!fw) {
+        int n = snprintf(buf, cap, "%s\n", enforcing ? "no firewall" : "firewall off (test.fw=off)");
+        return n < 0 ? 0 : (size_t)n;
+    }
+    fw_expire(fw, now_ms());
+    return fw_show(fw, buf, cap);
+}
+
+void net_firewall_log_stats(void)
+{
+    char *text = malloc(16384);
+    if (!text)
+        return;
+    net_firewall_show(text, 16384);
+    log_lines(LOG_INFO, "fw", "", text);
+    free(text);
+}
