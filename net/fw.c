@@ -236,10 +236,10 @@ static enum fw_reason parse(const struct fw *fw, enum fw_dir dir, const uint8_t 
     p->src = be32(ip + 12);
     p->dst = be32(ip + 16);
     p->ip_len = (uint16_t)tot;
-    if (dir == FW_IN && ip_sum(ip))
-        return FW_DROP_IP_CHECKSUM;
     if (ihl > 20)
         return FW_DROP_IP_OPTIONS;
+    if (dir == FW_IN && ip_sum(ip))
+        return FW_DROP_IP_CHECKSUM;
     if (be16(ip + 6) & 0x3fff)                  /* MF or a fragment offset */
         return FW_DROP_FRAGMENT;
     if (dir == FW_IN) {
@@ -311,7 +311,7 @@ static struct fw_flow *related(struct fw *fw, enum fw_dir dir, const struct fw_p
         k.lport = p->inner.sport;
         k.rport = p->inner.dport;
     } else {
-        if (p->src != p->inner.dst)
+        if (p->src != p->inner.dst || p->dst != p->inner.src)
             return NULL;
         k.local = p->inner.dst;
         k.remote = p->inner.src;

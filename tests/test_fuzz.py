@@ -4,6 +4,7 @@ leaves the reproducer in the test's temporary directory. FUZZ_SECONDS sets
 the time per target (make test: 15 s; make fuzz FUZZ_SECONDS=600 longer)."""
 import glob
 import os
+import struct
 import subprocess
 
 import pytest
@@ -15,7 +16,42 @@ TARGETS = sorted(glob.glob(os.path.join(ROOT, "build", "fuzz", "fuzz_*")))
 SECONDS = int(os.environ.get("FUZZ_SECONDS", "15"))
 
 
+def _ipv4(proto, src, dst, l4):
+    """An Ethernet frame holding one IPv4 packet, with a right checksum."""
+    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0, 64, proto, 0,
+                              bytes(src), bytes(dst)))
+    s = sum(struct.unpack("!10H", h))
+    s = (s & 0xffff) + (s >> 16)
+    h[10:12] = struct.pack("!H", ~s & 0xffff)
+    return b"\0" * 12 + b"\x08\x00" + bytes(h) + l4
+
+
+def _tcp(sport, dport, flags, seq=1, ack=0):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x60, flags, 65535, 0, 0) + b"\x01\x03\x03\x07"
+
+
+def _fw_records(*frames):
+    """fuzz_fw's input: [direction][clock step][length LE][frame] ..."""
+    return b"".join(bytes([d, step]) + struct.pack("<H", len(f)) + f for d, step, f in frames)
+
+
+PEER, US = (203, 0, 113, 5), (192, 0, 2, 10)
+SYN_IN = _ipv4(6, PEER, US, _tcp(1000, 443, 0x02))
 SEEDS = {
+    "fuzz_fw": [
+        _fw_records((0, 0, SYN_IN), (1, 0, _ipv4(6, US, PEER, _tcp(443, 1000, 0x12, 5, 2))),
+                    (0, 1, _ipv4(6, PEER, US, _tcp(1000, 443, 0x10, 2, 6))),
+                    (0, 1, _ipv4(6, PEER, US, _tcp(1000, 443, 0x11, 2, 6))),
+                    (1, 0, _ipv4(6, US, PEER, _tcp(443, 1000, 0x04, 6, 0)))),
+        _fw_records((0, 0, _ipv4(17, PEER, US, struct.pack("!HHHH", 5353, 53, 12, 0) + b"abcd")),
+                    (1, 40, _ipv4(17, US, PEER, struct.pack("!HHHH", 53, 5353, 8, 0))),
+                    (1, 0, _ipv4(17, (0, 0, 0, 0), (255, 255, 255, 255), struct.pack("!HHHH", 68, 67, 8, 0)))),
+        _fw_records((1, 0, _ipv4(6, US, PEER, _tcp(40000, 443, 0x02))),
+                    (0, 0, _ipv4(1, (192, 0, 2, 254), US, bytes([3, 4, 0, 0, 0, 0, 5, 220]) +
+                                 _ipv4(6, US, PEER, _tcp(40000, 443, 0x02))[14:42])),
+                    (0, 0, _ipv4(1, PEER, US, bytes([8, 0, 0, 0, 0, 9, 0, 1]) + b"ping"))),
+        _fw_records((0, 0, b"\xff" * 12 + b"\x08\x06" + b"\0" * 28), (0, 0, b"\0" * 12 + b"\x86\xdd" + b"\0" * 40)),
+    ],
     "fuzz_cpio": [
         newc([("appliance.conf", 0o100644, b"network { dhcp }\n")]),
         newc([("www", 0o40755, b""), ("www/index.html", 0o100644, b"<h1>hi</h1>"),
