@@ -190,7 +190,7 @@ HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,unde
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/host/%,$(UNIT_SRCS))
 
-$(B)/host/%: tests/unit/%.c tests/unit/check.h $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_DEPS)
+$(B)/host/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
@@ -206,7 +206,14 @@ $(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*
 	clang -std=c11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
-.PHONY: unit check-layers test fuzz
+.PHONY: unit check-layers test fuzz bench-fw
+# The firewall's per-packet cost on the host (docs/benchmarks.md).
+FW_SRCS := net/fw.c net/fw_track.c net/fw_show.c
+$(B)/bench-fw: tests/bench/bench_fw.c tests/unit/fw_frames.h $(FW_SRCS) $(wildcard net/*.h kernel/*.h)
+	@mkdir -p $(@D)
+	gcc -std=c11 -Wall -Wextra -Werror -O2 -I. -o $@ $< $(FW_SRCS)
+bench-fw: $(B)/bench-fw
+	$(B)/bench-fw $(FLOWS)
 unit: $(UNIT_BINS) $(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)
