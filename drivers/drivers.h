@@ -1,6 +1,7 @@
 /* drivers/drivers.h: the drivers layer's public interface.
  *
- * serial: COM1 (0x3f8) 16550 UART, 115200 8N1, polled output. Writes wait
+ * serial: COM1 (0x3f8) 16550 UART, 115200 8N1, polled output, input by
+ * interrupt (console commands). Writes wait
  * for the transmitter with a bounded spin, so a missing UART loses bytes
  * instead of hanging the kernel. Callable from any context.
  *
@@ -14,6 +15,9 @@
 
 void serial_init(void);
 void serial_write(const char *s, size_t n);
+/* Console input: fn gets each line typed on COM1 (without its end, at
+ * most 64 bytes), from the event loop. 0 or -1. */
+int serial_rx_start(void (*fn)(const char *line));
 
 /* Devices found on the PCI bus at boot (kernel/main.c wires them up). */
 struct pci_dev;

@@ -129,9 +129,10 @@ static void load_config(const uint8_t *blob, size_t len)
         log_set_level(config.log.level);
 }
 
-/* test.tcpsvc=PORT[,PORT...]: the test service's ports (at most 4). Each
- * gets an inbound rule, as the service is useless behind the firewall and
- * exists only in tests; the warning says so on the console. */
+/* test.tcpsvc=PORT[,PORT...]: the test service's ports (at most 4). A port
+ * no inbound tcp rule names gets an allow-all rule, as the service exists
+ * only for tests and is useless behind the firewall; the console says so.
+ * A port the config names keeps the config's rules (firewall tests). */
 static uint16_t testsvc_port[4];
 static unsigned ntestsvc;
 
@@ -151,6 +152,12 @@ static void test_tcpsvc_ports(void)
     }
     struct config_firewall *fw = &config.firewall;
     for (unsigned i = 0; i < ntestsvc && fw->nin < CONFIG_FW_RULES_MAX; i++) {
+        int named = 0;
+        for (unsigned j = 0; j < fw->nin; j++)
+            named |= fw->in[j].proto == CONFIG_PROTO_TCP && fw->in[j].port_lo <= testsvc_port[i] &&
+                     fw->in[j].port_hi >= testsvc_port[i];
+        if (named)
+            continue;                   /* the config's own rules decide (firewall tests) */
         struct config_fw_rule *r = &fw->in[fw->nin++];
         memset(r, 0, sizeof *r);
         r->proto = CONFIG_PROTO_TCP;
@@ -158,6 +165,21 @@ static void test_tcpsvc_ports(void)
         r->icmp_type = r->icmp_code = CONFIG_ICMP_ANY;
         r->desc = "test.tcpsvc";
         log_warn("test", "test.tcpsvc: inbound tcp %u from any added to the firewall", testsvc_port[i]);
+    }
+}
+
+/* Console commands (COM1 input): read-only views for whoever holds the
+ * serial console; there is no shell. */
+static void console_command(const char *line)
+{
+    if (strcmp(line, "fw") == 0) {
+        net_firewall_log_stats();
+    } else if (strcmp(line, "net") == 0) {
+        net_log_stats();
+    } else if (strcmp(line, "help") == 0) {
+        log_info("console", "commands: fw (firewall counters), net (device and firewall counters), help");
+    } else {
+        log_info("console", "unknown command '%s' (try help)", line);
     }
 }
 
@@ -330,6 +352,8 @@ void kmain(const struct hvm_start_info *si)
         loop_timer_add(poweroff_at_ns, power_off_timer, NULL);
     }
 
+    if (serial_rx_start(console_command) < 0)
+        log_warn("console", "no console input (no interrupt for COM1)");
     memory_get_info(&mi);
     log_info("boot", "ready in %.1fms (heap used %.1fKiB)",
              (double)clock_monotonic_ns() / 1e6, (double)mi.heap_used / 1024.0);

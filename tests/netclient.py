@@ -2,8 +2,9 @@
 tests/image/test_net.py, and run as a script inside a network namespace by
 tests/image/test_tap.py:
 
-    python3 tests/netclient.py ADDR PORT SIZE PARALLEL   -> prints how many
-    of PARALLEL simultaneous echoes of SIZE(+i) bytes came back intact.
+    python3 tests/netclient.py ADDR PORT SIZE PARALLEL [--bind SRC] [--timeout S]
+    -> prints how many of PARALLEL simultaneous echoes of SIZE(+i) bytes
+    came back intact (a connection that fails raises: exit status 1).
 """
 import concurrent.futures
 import socket
@@ -29,11 +30,19 @@ def echo(sock, payload):
 
 
 def main():
-    addr, port, size, par = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    args = sys.argv[1:]
+    opts = {}
+    while len(args) > 4:
+        opts[args[-2]] = args[-1]
+        args = args[:-2]
+    addr, port, size, par = args[0], int(args[1]), int(args[2]), int(args[3])
+    bind = (opts["--bind"], 0) if "--bind" in opts else None
+    timeout = float(opts.get("--timeout", 60))
+    block = bytes(range(251)) * (size // 251 + 3)
 
     def one(i):
-        d = bytes((i + k) % 251 for k in range(size + i))
-        with socket.create_connection((addr, port), timeout=60) as s:
+        d = block[i % 251:i % 251 + size + i]          # byte k is (i + k) % 251
+        with socket.create_connection((addr, port), timeout=timeout, source_address=bind) as s:
             return echo(s, d) == d
     with concurrent.futures.ThreadPoolExecutor(par) as ex:
         print(sum(ex.map(one, range(par))))

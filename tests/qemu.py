@@ -42,7 +42,7 @@ class Guest:
 
     def __enter__(self):
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         threading.Thread(target=self._read, daemon=True).start()
         return self
@@ -58,6 +58,11 @@ class Guest:
                 self.cond.notify_all()
         with self.cond:
             self.cond.notify_all()
+
+    def send(self, line):
+        """Type a line on the serial console (console commands)."""
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

@@ -13,6 +13,7 @@ pkgs=(
   clang libclang-rt-14-dev                     # fuzz targets (libFuzzer)
   iproute2 procps                              # tests: ss, pgrep, netns
   dnsmasq-base iputils-ping                    # tests: DHCP server, ping in a netns
+  nmap hping3                                  # tests: port scans and crafted packets at the firewall
 )
 missing=()
 for p in "${pkgs[@]}"; do

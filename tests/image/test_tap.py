@@ -5,44 +5,11 @@ DHCP from dnsmasq in the namespace, a static address, ping and ARP."""
 import os
 import re
 import subprocess
-import time
 
-import pytest
+from qemu import ROOT
+from tapnet import GUEST_MAC, needs_tap, netns, sh, tap_guest  # noqa: F401 (netns is a fixture)
 
-from qemu import ROOT, Guest
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/dev/net/tun"),
-                                reason="needs root and /dev/net/tun for a network namespace with a tap")
-
-GUEST_MAC = "52:54:00:12:34:56"
-
-
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, capture_output=True, text=True, **kw)
-
-
-@pytest.fixture
-def netns():
-    name = f"aptest-{os.getpid()}-{time.monotonic_ns() % 100000}"
-    sh("ip", "netns", "add", name)
-    try:
-        ex = ["ip", "netns", "exec", name]
-        sh(*ex, "ip", "link", "set", "lo", "up")
-        sh(*ex, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
-        sh(*ex, "ip", "addr", "add", "192.0.2.1/24", "dev", "tap0")
-        sh(*ex, "ip", "link", "set", "tap0", "up")
-        yield ex
-    finally:
-        sh("ip", "netns", "pids", name, check=False)
-        for pid in sh("ip", "netns", "pids", name, check=False).stdout.split():
-            sh("kill", "-9", pid, check=False)
-        sh("ip", "netns", "del", name, check=False)
-
-
-def tap_guest(ex, append):
-    return Guest(append, prefix=ex, extra=[
-        "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-        "-device", "virtio-net-pci,netdev=n0"])
+pytestmark = needs_tap
 
 
 def ping(ex, addr):
