@@ -8,6 +8,10 @@ static address, the test-only TCP service. Reference: a Python server
 speaking the same protocol (echo / sink / source N) over veth.
 Figures: boot to "listening" (static address), upload and download MB/s
 for SIZE_MB, and sequential connections per second (echo round trip).
+
+`bench-net.py firewall` instead runs the appliance alone with its firewall
+on (the default rules plus the test service's) and off (test.fw=off),
+ROUNDS times each, interleaved, and prints the medians side by side.
 """
 import hashlib
 import os
@@ -91,7 +95,7 @@ def reference_server():
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
 
-def appliance():
+def appliance(append="", boot_runs=5):
     from qemu import Guest
     ns = f"apbench-{os.getpid()}"
     ex = ["ip", "netns", "exec", ns]
@@ -101,18 +105,18 @@ def appliance():
         sh(*ex, "ip", "addr", "add", "192.0.2.1/24", "dev", "tap0")
         sh(*ex, "ip", "link", "set", "tap0", "up")
         boots = []
-        for _ in range(5):
+        for _ in range(boot_runs):
             with Guest("ip=192.0.2.10/24 test.tcpsvc=7", prefix=ex, extra=[
                     "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
                     "-device", "virtio-net-pci,netdev=n0"]) as g:
                 t, _ = g.wait_for(r"listening on 192\.0\.2\.10")
                 boots.append(t)
-        with Guest("ip=192.0.2.10/24 test.tcpsvc=7", prefix=ex, extra=[
+        with Guest(f"ip=192.0.2.10/24 test.tcpsvc=7 {append}", prefix=ex, extra=[
                 "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
                 "-device", "virtio-net-pci,netdev=n0"]) as g:
             g.wait_for(r"listening on")
             out = sh(*ex, sys.executable, __file__, "client", "192.0.2.10").stdout.split()
-        return sorted(boots)[2], [float(x) for x in out]
+        return (sorted(boots)[len(boots) // 2] if boots else 0), [float(x) for x in out]
     finally:
         sh("ip", "netns", "del", ns, check=False)
 
@@ -138,11 +142,27 @@ def reference():
             sh("ip", "netns", "del", ns, check=False)
 
 
+def firewall_on_off():
+    rounds = int(os.environ.get("ROUNDS", "3"))
+    runs = {"on": [], "off": []}
+    for _ in range(rounds):
+        for mode, append in (("on", ""), ("off", "test.fw=off")):
+            runs[mode].append(appliance(append, boot_runs=0)[1])
+    med = {m: [sorted(r[i] for r in runs[m])[rounds // 2] for i in range(3)] for m in runs}
+    print(f"{'figure':28s} {'fw on':>10s} {'fw off':>10s} {'on/off':>7s}")
+    for i, name in enumerate(["upload MB/s", "download MB/s", "sequential connections/s"]):
+        print(f"{name:28s} {med['on'][i]:10.1f} {med['off'][i]:10.1f} {med['on'][i] / med['off'][i]:7.3f}")
+    print(f"(medians of {rounds} interleaved runs; {SIZE_MB} MB each way; {CONNS} connections; "
+          f"accel {os.environ.get('ACCEL', 'tcg')})")
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "client":
         return client(sys.argv[2])
     if len(sys.argv) > 1 and sys.argv[1] == "server":
         return reference_server()
+    if len(sys.argv) > 1 and sys.argv[1] == "firewall":
+        return firewall_on_off()
     boot, app = appliance()
     ref = reference()
     print(f"boot to 'listening' (static address, median of 5): {boot * 1000:.0f} ms")
