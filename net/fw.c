@@ -277,7 +277,7 @@ static int match(const struct fw *fw, enum fw_dir dir, const struct fw_pkt *p)
     return -1;
 }
 
-static void key_of(enum fw_dir dir, const struct fw_pkt *p, struct fw_key *k)
+static void key_of(const struct fw *fw, enum fw_dir dir, const struct fw_pkt *p, struct fw_key *k)
 {
     k->proto = p->proto;
     k->local = dir == FW_IN ? p->dst : p->src;
@@ -296,6 +296,10 @@ static void key_of(enum fw_dir dir, const struct fw_pkt *p, struct fw_key *k)
      * under the broadcast address with no local one (docs/firewall.md). */
     if (dir == FW_OUT && p->dst == BCAST && p->proto == P_UDP)
         k->local = 0;
+    /* A datagram we received on a broadcast address is answered from our
+     * own: key it there, so the answer is its reply. */
+    if (dir == FW_IN && fw->addr && (p->dst == BCAST || p->dst == (fw->addr | ~fw->mask)))
+        k->local = fw->addr;
 }
 
 /* The flow an ICMP error is about: the quoted packet was sent by whoever
@@ -373,14 +377,20 @@ static enum fw_reason decide(struct fw *fw, enum fw_dir dir, struct fw_pkt *p, u
     }
     int tracked = p->proto != P_ICMP || p->icmp_type == ICMP_ECHO || p->icmp_type == ICMP_ECHO_REPLY;
     struct fw_key k;
-    key_of(dir, p, &k);
+    key_of(fw, dir, p, &k);
+    int clash = 0;                              /* a flow with this key exists */
     if (tracked) {
         struct fw_flow *f = track_find(fw, &k);
         if (!f && dir == FW_IN && p->proto == P_UDP) {
             struct fw_key b = k;
             b.local = 0;
             b.remote = BCAST;
-            f = track_find(fw, &b);
+            /* An answer to our broadcast passes, but only our own
+             * broadcasts keep that flow alive: the hole closes a timeout
+             * after the last one whatever the peers send. */
+            struct fw_flow *bf = track_find(fw, &b);
+            if (bf)
+                return credit(fw, bf, p, FW_PASS_TRACKED);
         }
         if (f) {
             int s = dir == f->orig ? FW_SIDE_ORIG : FW_SIDE_REPLY;
@@ -392,6 +402,8 @@ static enum fw_reason decide(struct fw *fw, enum fw_dir dir, struct fw_pkt *p, u
                 track_free(fw, f);              /* reused ports: a new connection */
             } else if (track_simple(fw, f, s, p, now)) {
                 return credit(fw, f, p, FW_PASS_TRACKED);
+            } else {
+                clash = 1;                      /* an echo the wrong way round */
             }
         }
     }
@@ -402,7 +414,7 @@ static enum fw_reason decide(struct fw *fw, enum fw_dir dir, struct fw_pkt *p, u
     p->rule_dir = (uint8_t)dir;
     if (p->proto == P_TCP && (p->tcp_flags & 0x12) != 0x02)
         return FW_DROP_TCP_NO_FLOW;
-    if (!tracked || (p->proto == P_ICMP && p->icmp_type != ICMP_ECHO)) {
+    if (!tracked || clash || (p->proto == P_ICMP && p->icmp_type != ICMP_ECHO)) {
         struct fw_rule_count *c = &fw->st.rule[dir][rule];
         c->packets++;
         c->bytes += p->ip_len;

@@ -3,17 +3,20 @@
  *
  * The table is fixed at init: a free list, hash chains and per-class idle
  * lists, all indices into one array. When it is full, expired flows are
- * reclaimed first, then the oldest flow that never completed a handshake
- * (a closed TCP flow, then a half-open one) is evicted, as Linux's
- * conntrack "early drop" does, so a SYN flood cannot lock out new clients
- * for the whole handshake timeout. Established flows are never evicted.
+ * reclaimed first, then the oldest flow that never got going (a closed
+ * TCP flow, then a half-open one, then a UDP flow that is not a stream)
+ * is evicted, as Linux's conntrack "early drop" does, so a SYN or UDP
+ * flood cannot lock out new clients for a whole timeout. Established TCP
+ * flows, UDP streams and ICMP and other flows are never evicted.
  *
  * TCP follows RFC 9293's connection states as an observer in the middle:
  * SYN -> SYN-ACK (acknowledging the SYN) -> ACK opens; FIN from each side
- * closes; an RST is believed only within the receiver's window (RFC 5961
- * section 3's reasoning: a blind attacker must not be able to tear down
- * the firewall's state), and a side that goes on talking after its RST
- * reopens the flow (the endpoint ignored it, e.g. with a challenge ACK).
+ * closes. The peer's segments must fall within the windows (sequence and
+ * acknowledgement numbers) and its RSTs within the receiver's window (RFC
+ * 5961 section 3's reasoning: a blind attacker must not be able to tear
+ * down or wedge the firewall's state); the appliance's own stack is
+ * trusted. A side that goes on talking after its RST reopens the flow (the
+ * endpoint ignored it, e.g. with a challenge ACK).
  */
 #include "net/fw_table.h"
 
@@ -121,7 +124,7 @@ void track_reap(struct fw *fw, uint64_t now)
 struct fw_flow *track_new(struct fw *fw, const struct fw_key *k, enum fw_class cls, uint64_t now)
 {
     if (!fw->free_head) {
-        static const enum fw_class early[] = { FWC_TCP_CLOSED, FWC_TCP_OPEN };
+        static const enum fw_class early[] = { FWC_TCP_CLOSED, FWC_TCP_OPEN, FWC_UDP };
         for (unsigned c = 0; c < sizeof early / sizeof early[0] && !fw->free_head; c++) {
             if (fw->head[early[c]]) {
                 track_free(fw, &fw->flow[fw->head[early[c]]]);
@@ -198,24 +201,42 @@ void track_tcp_open(struct fw_flow *f, const struct fw_pkt *p)
     note_side(f, FW_SIDE_ORIG, p);
 }
 
-/* An RST from side s is believed when its sequence number lies within the
- * window the other side advertised around what s has sent. */
-static int rst_in_window(const struct fw_flow *f, int s, const struct fw_pkt *p)
+/* A segment from side s is in window when its sequence number lies within
+ * the window the other side advertised around what s has sent, and what
+ * it acknowledges was sent by the other side no longer ago than a window
+ * of s (Linux conntrack's tcp_in_window, simplified; 66000 is its slack
+ * for acknowledgements). A blind attacker must guess both. */
+#define ACK_SLACK 66000
+
+static int in_window(const struct fw_flow *f, int s, const struct fw_pkt *p)
 {
     int64_t win = f->maxwin[!s] ? f->maxwin[!s] : 65535;
     int64_t d = (int32_t)(p->seq - f->end[s]);
-    return d >= -win && d <= win;
+    if (d < -win || d > win)
+        return 0;
+    if (!(p->tcp_flags & TH_ACK))
+        return 1;
+    int64_t back = (int64_t)(f->maxwin[s] > ACK_SLACK ? f->maxwin[s] : ACK_SLACK);
+    int64_t a = (int32_t)(p->ack - f->end[!s]);
+    return a <= 0 && a >= -back;
 }
 
 int track_tcp(struct fw *fw, struct fw_flow *f, int s, const struct fw_pkt *p, uint64_t now)
 {
     uint8_t fl = p->tcp_flags;
+    /* The appliance's own stack is trusted: its RSTs end the flow. */
+    int ours = (s == FW_SIDE_ORIG) == (f->orig == FW_OUT);
     if (fl & TH_RST) {
         int ok;
-        if (f->state == TCP_SYN_SENT && s == FW_SIDE_REPLY)
-            ok = (fl & TH_ACK) && p->ack == f->end[FW_SIDE_ORIG];   /* refusing our SYN */
-        else
-            ok = rst_in_window(f, s, p);
+        if (ours)
+            ok = 1;
+        else if (f->state == TCP_SYN_SENT)
+            ok = (fl & TH_ACK) && p->ack == f->end[FW_SIDE_ORIG];   /* refusing the SYN */
+        else {
+            int64_t win = f->maxwin[!s] ? f->maxwin[!s] : 65535;
+            int64_t d = (int32_t)(p->seq - f->end[s]);
+            ok = d >= -win && d <= win;
+        }
         if (!ok)
             return FW_DROP_TCP_STATE;
         if (f->state != TCP_CLOSED)
@@ -230,8 +251,12 @@ int track_tcp(struct fw *fw, struct fw_flow *f, int s, const struct fw_pkt *p, u
             /* A new connection on the same ports after this one ended. */
             if (f->state == TCP_CLOSED || (f->state == TCP_FIN && f->fin == 3))
                 return -1;
-            /* Otherwise a retransmitted SYN, or one the endpoint answers
-             * with a challenge ACK (RFC 5961 section 4). */
+            /* A SYN inside a connection: the endpoint answers it with a
+             * challenge ACK (RFC 5961 section 4); it moves nothing here. */
+            if (f->state != TCP_SYN_SENT) {
+                track_touch(fw, f, tcp_class(f), now);
+                return FW_PASS_TRACKED;
+            }
         } else if (f->state == TCP_SYN_SENT) {
             f->state = TCP_SYN_RECV;           /* simultaneous open */
             f->wscale[FW_SIDE_REPLY] = p->wscale;
@@ -253,12 +278,20 @@ int track_tcp(struct fw *fw, struct fw_flow *f, int s, const struct fw_pkt *p, u
         return FW_PASS_TRACKED;
     }
     /* ACK set, no SYN or RST. */
-    switch (f->state) {
-    case TCP_SYN_SENT:
+    if (f->state == TCP_SYN_SENT)
         return FW_DROP_TCP_STATE;              /* nothing is acknowledged before the SYN-ACK */
+    if (!ours && !in_window(f, s, p))
+        return FW_DROP_TCP_STATE;
+    switch (f->state) {
     case TCP_SYN_RECV:
-        if (s == FW_SIDE_ORIG)
+        /* Established only by an ACK of the SYN-ACK: an opener that acks
+         * something else is refused by its peer and must not leave a flow
+         * that lives for the established timeout. */
+        if (s == FW_SIDE_ORIG) {
+            if (p->ack != f->end[FW_SIDE_REPLY])
+                return FW_DROP_TCP_STATE;
             f->state = TCP_EST;
+        }
         break;
     case TCP_CLOSED:
         if (s == f->rst_side)

@@ -111,11 +111,13 @@ static err_t nif_init(struct netif *n)
 
 static void status_cb(struct netif *n)
 {
+    /* Every change (a new lease, a lost one) reaches the firewall, whose
+     * "not for us" check follows the address. */
+    firewall_set_address(lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(n))),
+                         lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n))));
     if (ip4_addr_isany_val(*netif_ip4_addr(n)) || addr_up)
         return;
     addr_up = 1;
-    firewall_set_address(lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(n))),
-                         lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n))));
     char a[16], m[16], g[16];
     ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof a);
     ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof m);

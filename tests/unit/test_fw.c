@@ -235,20 +235,30 @@ static void test_tcp(void)
     CHECK(f && f->state == TCP_SYN_SENT && f->end[0] == 90001);
     CHECK_U64(fw_stats(fw)->flows_now, 1);
 
-    /* RST: refusing a SYN must acknowledge it. */
+    /* RST: a peer refusing our SYN must acknowledge it. */
+    fresh_cfg();
+    rule(1, 6, 5000, 5000, 256, 256, 0, 0);
+    start(4096);
+    k = tcp(US, 6000, P, 5000, SYN, 100, 0);
+    CHECK_U64(out(&k), FW_PASS_NEW);
+    k = tcp(P, 5000, US, 6000, RST | ACK, 0, 1234);
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    k = tcp(P, 5000, US, 6000, RST, 0, 101);
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);                     /* no ACK flag */
+    k = tcp(P, 5000, US, 6000, RST | ACK, 0, 101);
+    CHECK_U64(in(&k), FW_PASS_TRACKED);
+    f = flow_of(P, 5000, 6000);
+    CHECK(f && f->state == TCP_CLOSED && f->cls == FWC_TCP_CLOSED);
+    k = tcp(US, 6000, P, 5000, SYN, 300, 0);
+    CHECK_U64(out(&k), FW_PASS_NEW);                          /* a new try after the RST */
+    CHECK_U64(fw_stats(fw)->flows_now, 1);
+    /* Our stack's RST refusing an inbound SYN (nothing listens). */
     tcp_cfg();
     k = tcp(P, 2000, US, 443, SYN, 1000, 0);
     CHECK_U64(in(&k), FW_PASS_NEW);
-    k = tcp(US, 443, P, 2000, RST | ACK, 0, 1234);
-    CHECK_U64(out(&k), FW_DROP_TCP_STATE);
-    k = tcp(US, 443, P, 2000, RST, 0, 1001);
-    CHECK_U64(out(&k), FW_DROP_TCP_STATE);                    /* no ACK flag */
     k = tcp(US, 443, P, 2000, RST | ACK, 0, 1001);
     CHECK_U64(out(&k), FW_PASS_TRACKED);
-    f = flow_of(P, 2000, 443);
-    CHECK(f && f->state == TCP_CLOSED && f->cls == FWC_TCP_CLOSED);
-    k = tcp(P, 2000, US, 443, SYN, 3000, 0);
-    CHECK_U64(in(&k), FW_PASS_NEW);                           /* a new try after the RST */
+    CHECK(flow_of(P, 2000, 443)->state == TCP_CLOSED);
 
     /* RST in an established flow: only within the window. */
     tcp_cfg();
@@ -310,6 +320,67 @@ static void test_tcp(void)
     k = tcp(US, 443, P, 5000, SYN | ACK, 1, 1);
     CHECK_U64(out(&k), FW_DROP_NO_RULE);                      /* outbound allows only udp 123 */
     CHECK_U64(fw_stats(fw)->flows_now, 0);
+}
+
+/* Windows: what a blind attacker who knows the ports cannot do. */
+static void test_tcp_windows(void)
+{
+    uint32_t P = IP(203, 0, 113, 6);
+    tcp_cfg();
+    /* An opener that acknowledges something other than the SYN-ACK does
+     * not get an established flow (it would outlive its connection). */
+    struct pk k = tcp(P, 100, US, 443, SYN, 1000, 0);
+    CHECK_U64(in(&k), FW_PASS_NEW);
+    k = tcp(US, 443, P, 100, SYN | ACK, 5000, 1001);
+    CHECK_U64(out(&k), FW_PASS_TRACKED);
+    k = tcp(P, 100, US, 443, ACK, 1001, 777777);
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    k = tcp(P, 100, US, 443, FIN | ACK, 1001, 777777);
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    struct fw_flow *f = flow_of(P, 100, 443);
+    CHECK(f && f->state == TCP_SYN_RECV && f->cls == FWC_TCP_OPEN);
+    /* Our own stack's RST ends it whatever its sequence number. */
+    k = tcp(US, 443, P, 100, RST, 777777, 0);
+    CHECK_U64(out(&k), FW_PASS_TRACKED);
+    CHECK(f->state == TCP_CLOSED);
+
+    handshake(P, 200, 0);
+    f = flow_of(P, 200, 443);
+    k = tcp(P, 200, US, 443, ACK, 1001 + 100000, 5001);       /* sequence out of window */
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    k = tcp(P, 200, US, 443, FIN | ACK, 1001 - 100000, 5001);
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    k = tcp(P, 200, US, 443, ACK, 1001, 5002);                /* acknowledges data never sent */
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    k = tcp(P, 200, US, 443, ACK, 1001, 5001 - 70000);        /* acknowledges too far back */
+    CHECK_U64(in(&k), FW_DROP_TCP_STATE);
+    CHECK(f->state == TCP_EST && f->end[FW_SIDE_ORIG] == 1001 && !f->fin);
+    k = tcp(P, 200, US, 443, ACK, 1001 + 30000, 5001);        /* within the window: passes */
+    CHECK_U64(in(&k), FW_PASS_TRACKED);
+    CHECK(f->end[FW_SIDE_ORIG] == 31001);
+    k = tcp(P, 200, US, 443, ACK, 1001, 5001);                /* a retransmission behind it */
+    CHECK_U64(in(&k), FW_PASS_TRACKED);
+    CHECK(f->end[FW_SIDE_ORIG] == 31001);
+    /* A SYN inside the connection moves nothing. */
+    k = tcp(P, 200, US, 443, SYN, 4000000000u, 0);
+    CHECK_U64(in(&k), FW_PASS_TRACKED);
+    CHECK(f->end[FW_SIDE_ORIG] == 31001 && f->state == TCP_EST);
+    /* Sequence numbers wrap. */
+    tcp_cfg();
+    k = tcp(P, 300, US, 443, SYN, 0xffffff00u, 0);
+    CHECK_U64(in(&k), FW_PASS_NEW);
+    k = tcp(US, 443, P, 300, SYN | ACK, 0xfffffff0u, 0xffffff01u);
+    CHECK_U64(out(&k), FW_PASS_TRACKED);
+    k = tcp(P, 300, US, 443, ACK, 0xffffff01u, 0xfffffff1u);
+    k.payload = 1000;
+    CHECK_U64(in(&k), FW_PASS_TRACKED);
+    k = tcp(US, 443, P, 300, ACK, 0xfffffff1u, 0xffffff01u + 1000);
+    k.payload = 100;
+    CHECK_U64(out(&k), FW_PASS_TRACKED);
+    k = tcp(P, 300, US, 443, ACK, 0xffffff01u + 1000, 0xfffffff1u + 100);
+    CHECK_U64(in(&k), FW_PASS_TRACKED);
+    f = flow_of(P, 300, 443);
+    CHECK(f && f->state == TCP_EST && f->end[FW_SIDE_ORIG] == 0x2e9 && f->end[FW_SIDE_REPLY] == 0x55);
 }
 
 /* ---- timeouts ---- */
@@ -452,6 +523,17 @@ static void test_table_full(void)
     CHECK(flow_of(IP(198, 51, 100, 4), 7, 443)->state == TCP_EST);
     CHECK_U64(fw_stats(fw)->flows_now, 64);
     CHECK_U64(fw_stats(fw)->flows_peak, 64);
+    /* UDP flows that are not streams make room too. */
+    start(64);
+    for (unsigned i = 0; i < 64; i++) {
+        struct pk d = udp(IP(198, 51, 100, 5), (uint16_t)(1000 + i), US, 53);
+        CHECK_U64(in(&d), FW_PASS_NEW);
+        now++;
+    }
+    CHECK_U64(in(&k), FW_PASS_NEW);
+    CHECK_U64(fw_stats(fw)->flows_evicted, 1);
+    struct fw_key gone = { .local = US, .remote = IP(198, 51, 100, 5), .lport = 53, .rport = 1000, .proto = 17 };
+    CHECK(track_find(fw, &gone) == NULL);
 }
 
 /* ---- related ICMP errors ---- */
@@ -514,6 +596,18 @@ static void test_related(void)
     CHECK_U64(in(&ue), FW_PASS_RELATED);
     struct pk rep = icmp(SRV, US, 0, 0, 9);
     CHECK_U64(in(&rep), FW_PASS_TRACKED);
+    /* The peer pings us with our echo's identifier: its request and our
+     * reply go by the rules, and no second flow takes the same key. */
+    fresh_cfg();
+    rule(0, 1, 0, 0, 8, 256, 0, 0);
+    rule(1, CONFIG_PROTO_ALL, 0, 0, 256, 256, 0, 0);
+    start(4096);
+    CHECK_U64(out(&ping), FW_PASS_NEW);
+    struct pk theirs = icmp(SRV, US, 8, 0, 9), ours = icmp(US, SRV, 0, 0, 9);
+    CHECK_U64(in(&theirs), FW_PASS_STATELESS);
+    CHECK_U64(out(&ours), FW_PASS_STATELESS);
+    CHECK_U64(in(&theirs), FW_PASS_STATELESS);
+    CHECK_U64(fw_stats(fw)->flows_now, 1);
 }
 
 /* ---- DHCP's broadcast exchange ---- */
@@ -541,6 +635,24 @@ static void test_broadcast(void)
     CHECK_U64(in(&o), FW_DROP_NOT_LOCAL);
     o.dst = IP(192, 0, 2, 255);                               /* the subnet broadcast is ours */
     CHECK_U64(in(&o), FW_PASS_TRACKED);
+    /* Only our own broadcasts keep the flow: answers do not. */
+    o = udp(SRV, 67, IP(192, 0, 2, 50), 68);
+    for (int i = 0; i < 3; i++) {
+        now += 20000;
+        CHECK_U64(in(&o), i < 1 ? FW_PASS_TRACKED : FW_DROP_NO_RULE);
+    }
+    CHECK_U64(out(&d), FW_PASS_NEW);
+    CHECK_U64(in(&o), FW_PASS_TRACKED);
+    /* A datagram we receive on a broadcast address is answered from our
+     * own address as its reply. */
+    fresh_cfg();
+    rule(0, 17, 137, 137, 256, 256, 0, 0);
+    rule(1, 6, 443, 443, 256, 256, 0, 0);
+    start(4096);
+    struct pk nb = udp(IP(192, 0, 2, 77), 137, IP(192, 0, 2, 255), 137);
+    CHECK_U64(in(&nb), FW_PASS_NEW);
+    struct pk ans = udp(US, 137, IP(192, 0, 2, 77), 137);
+    CHECK_U64(out(&ans), FW_PASS_TRACKED);
     /* An outbound rule set without UDP stops DHCP. */
     fresh_cfg();
     rule(1, 6, 0, 65535, 256, 256, 0, 0);
@@ -725,6 +837,7 @@ int main(void)
 {
     test_rules();
     test_tcp();
+    test_tcp_windows();
     test_timeouts();
     test_table_full();
     test_related();
