@@ -54,9 +54,14 @@ def nmap(ex, *args, timeout=240):
 
 @pytest.mark.skipif(not shutil.which("nmap"), reason="nmap is installed by tools/install-packages.sh")
 def test_syn_scan_of_every_port_finds_exactly_80_and_443(netns, tmp_path):
-    rules = '    inbound tcp 80 from any "http"\n    inbound tcp 443 from any "https"'
-    with tap_guest(netns, "test.tcpsvc=80,443", extra=blob(tmp_path, rules)) as g:
+    # 8443 has a listener too, but its rule admits another network only:
+    # the firewall does not care what listens (seeds' "even if your server
+    # is running, no one can reach it").
+    rules = ('    inbound tcp 80 from any "http"\n    inbound tcp 443 from any "https"\n'
+             '    inbound tcp 8443 from 198.51.100.0/24 "partners only"')
+    with tap_guest(netns, "test.tcpsvc=80,443,8443", extra=blob(tmp_path, rules)) as g:
         g.wait_for(rf"listening on {GUEST}")
+        g.wait_for(r"TEST-ONLY TCP service on port 8443")
         t0 = time.monotonic()
         out = nmap(netns, "-sS", "-p-", "-T4", "--max-retries", "1", "--min-rate", "5000")
         took = time.monotonic() - t0
