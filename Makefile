@@ -184,13 +184,13 @@ run: all
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
   kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
-  $(CONFIG_SRCS)
+  app/http_parse.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/host/%,$(UNIT_SRCS))
 
-$(B)/host/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_DEPS)
+$(B)/host/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h app/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
@@ -201,7 +201,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 15
 
-$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h) | $(STAMP_DEPS)
+$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h app/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)

@@ -38,6 +38,12 @@ def _fw_records(*frames):
 PEER, US = (203, 0, 113, 5), (192, 0, 2, 10)
 SYN_IN = _ipv4(6, PEER, US, _tcp(1000, 443, 0x02))
 SEEDS = {
+    "fuzz_http": [
+        b"\x00GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\n",
+        b"\x03POST /p?q=1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: x\r\n\r\n",
+        b"\x07POST http://h/x HTTP/1.0\r\nContent-Length: 3, 3\r\nConnection: keep-alive\r\n\r\nabc",
+        b"\x0f\r\nOPTIONS * HTTP/1.1\nHost: a\nExpect: 100-continue\n\n",
+    ],
     "fuzz_fw": [
         _fw_records((0, 0, SYN_IN), (1, 0, _ipv4(6, US, PEER, _tcp(443, 1000, 0x12, 5, 2))),
                     (0, 1, _ipv4(6, PEER, US, _tcp(1000, 443, 0x10, 2, 6))),
