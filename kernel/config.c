@@ -302,7 +302,20 @@ int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob
     }
     if (conf_parse(doc, (const char *)e.data, e.size, CONFIG_FILE, err, errlen) < 0)
         return -1;
-    return config_build(c, doc, &files, err, errlen);
+    if (config_build(c, doc, &files, err, errlen) < 0)
+        return -1;
+    c->blob = blob;
+    c->blob_len = len;
+    return 0;
+}
+
+int config_blob_entry(const struct config *c, size_t i, struct config_entry *e)
+{
+    struct cpio_entry ce;
+    if (!c->blob || cpio_entry_at(c->blob, c->blob_len, i, &ce) < 0)
+        return -1;
+    *e = (struct config_entry){ ce.name, ce.data, ce.size, ce.is_dir, ce.mtime };
+    return 0;
 }
 
 size_t config_show(const struct config *c, char *buf, size_t cap)

@@ -157,6 +157,8 @@ struct config {
     unsigned nroutes;
     char text[CONFIG_TEXT_MAX];     /* arena for the strings above */
     size_t ntext;
+    const uint8_t *blob;            /* the archive it came from (config_load_blob) */
+    size_t blob_len;
 };
 
 void config_defaults(struct config *c);
@@ -168,6 +170,10 @@ int config_build(struct config *c, const struct conf_doc *d, const struct config
  * validate. doc is scratch space (large: give it static storage). */
 int config_load_blob(struct config *c, struct conf_doc *doc, const uint8_t *blob, size_t len,
                      char *err, size_t errlen);
+/* The i-th entry of the blob the config was loaded from (files the config
+ * names, e.g. static files): 0, or -1 past the end or without a blob. */
+struct config_entry { const char *name; const uint8_t *data; size_t size; int is_dir; uint32_t mtime; };
+int config_blob_entry(const struct config *c, size_t i, struct config_entry *e);
 /* The effective config in the config syntax. Secrets (the key's bytes) are
  * never printed: only file names are. Returns the length written
  * (truncated to cap - 1). */

@@ -111,6 +111,7 @@ static int parse_one(const uint8_t *buf, size_t len, size_t *off, struct cpio_en
     e->data = buf + data_at;
     e->size = size;
     e->is_dir = (mode & S_IFMT) == S_IFDIR;
+    e->mtime = f[5];
     return 1;
 }
 
@@ -179,14 +180,14 @@ int cpio_find(const uint8_t *buf, size_t len, const char *name, struct cpio_entr
 }
 
 size_t cpio_write_header(uint8_t *out, size_t cap, const char *name, uint32_t mode, uint32_t size,
-                         uint32_t ino)
+                         uint32_t ino, uint32_t mtime)
 {
     size_t nl = strlen(name) + 1;
     if (nl > CPIO_NAME_MAX + 1 || cap < pad4(HDR + nl))
         return 0;
     char h[HDR + 1];
     snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-             ino, mode, 0u, 0u, 1u, 0u, size, 0u, 0u, 0u, 0u, (unsigned)nl, 0u);
+             ino, mode, 0u, 0u, 1u, mtime, size, 0u, 0u, 0u, 0u, (unsigned)nl, 0u);
     memcpy(out, h, HDR);
     memcpy(out + HDR, name, nl);
     size_t total = pad4(HDR + nl);

@@ -28,6 +28,7 @@ struct cpio_entry {
     const uint8_t *data;
     size_t size;
     int is_dir;
+    uint32_t mtime;         /* seconds since 1970 (the packer's file time; 0 unknown) */
 };
 
 /* Check the whole archive; on success *count = entries (trailer excluded).
@@ -46,6 +47,6 @@ int cpio_name_ok(const char *n);
  * to out (cap >= 110 + namelen + 4). Returns the length, or 0 if the name
  * is too long. */
 size_t cpio_write_header(uint8_t *out, size_t cap, const char *name, uint32_t mode, uint32_t size,
-                         uint32_t ino);
+                         uint32_t ino, uint32_t mtime);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "app/app.h"
 #include "drivers/blkdev.h"
 #include "drivers/drivers.h"
 #include "drivers/pci.h"
@@ -176,8 +177,11 @@ static void console_command(const char *line)
         net_firewall_log_stats();
     } else if (strcmp(line, "net") == 0) {
         net_log_stats();
+    } else if (strcmp(line, "http") == 0) {
+        app_log_stats();
     } else if (strcmp(line, "help") == 0) {
-        log_info("console", "commands: fw (firewall counters), net (device and firewall counters), help");
+        log_info("console", "commands: fw (firewall counters), net (device and firewall counters), "
+                 "http (server counters), help");
     } else {
         log_info("console", "unknown command '%s' (try help)", line);
     }
@@ -190,6 +194,7 @@ static void power_off_timer(void *arg)
     (void)arg;
     uint64_t turns, halts;
     net_log_stats();
+    app_log_stats();
     loop_stats(&turns, &halts);
     log_info("test", "power-off timer fired %.3fms after its deadline; loop turns=%llu halts=%llu timer_irqs=%llu",
              (double)(clock_monotonic_ns() - poweroff_at_ns) / 1e6, (unsigned long long)turns,
@@ -328,6 +333,8 @@ void kmain(const struct hvm_start_info *si)
 
     for (unsigned i = 0; nic && i < ntestsvc; i++)
         net_testsvc_start(testsvc_port[i]);
+    if (nic)
+        app_start(&config, 80);
 
     const char *dtest = cmdline_get(&cmdline, "test.disk");
     if (dtest) {
@@ -354,6 +361,7 @@ void kmain(const struct hvm_start_info *si)
 
     if (serial_rx_start(console_command) < 0)
         log_warn("console", "no console input (no interrupt for COM1)");
+    app_set_ready(1);
     memory_get_info(&mi);
     log_info("boot", "ready in %.1fms (heap used %.1fKiB)",
              (double)clock_monotonic_ns() / 1e6, (double)mi.heap_used / 1024.0);

@@ -42,6 +42,54 @@ int net_ready(void);
 /* Log the device and transmit-backlog counters on the console. */
 void net_log_stats(void);
 
+/* ---- Byte streams (net/stream.c): TCP as app/ sees it ----
+ * A listener calls ops->on_open for each new connection; it returns the
+ * app's context, or NULL to refuse (the connection is reset and counted).
+ * on_readable: bytes or the end of input arrived (stream_read,
+ * stream_eof). on_writable: the peer acknowledged data, so there may be
+ * room again. on_closed: the connection died (reset, error): the stream is
+ * gone, only ctx remains. After stream_close or stream_abort the app gets
+ * no more callbacks for that stream. Event-loop context only. */
+struct stream;
+struct stream_ops {
+    void *(*on_open)(struct stream *s, void *listen_arg);
+    void (*on_readable)(struct stream *s, void *ctx);
+    void (*on_writable)(struct stream *s, void *ctx);
+    void (*on_closed)(void *ctx, const char *why);
+};
+struct stream_stats { uint64_t accepted, refused, reset, aborted, rx_bytes, tx_bytes; uint32_t open; };
+#define STREAM_REF 1                /* stream_write: data outlives the send; not copied */
+
+int stream_listen(uint16_t port, const struct stream_ops *ops, void *arg);
+/* Copy up to cap received bytes; 0 when none are waiting. */
+size_t stream_read(struct stream *s, void *buf, size_t cap);
+size_t stream_pending(const struct stream *s);
+/* 1 when the peer finished sending and everything was read. */
+int stream_eof(const struct stream *s);
+/* Bytes stream_write would take now. */
+size_t stream_room(const struct stream *s);
+/* Queue up to n bytes (what the send buffer takes); returns how many. */
+size_t stream_write(struct stream *s, const void *p, size_t n, int flags);
+/* Send what was queued. */
+void stream_flush(struct stream *s);
+/* 1 while written data is not yet acknowledged. */
+int stream_unsent(const struct stream *s);
+/* Graceful close (FIN after the queued data); frees s. */
+void stream_close(struct stream *s);
+/* Reset the connection at once; frees s. */
+void stream_abort(struct stream *s);
+uint32_t stream_peer_addr(const struct stream *s);     /* host byte order */
+uint16_t stream_peer_port(const struct stream *s);
+uint64_t stream_id(const struct stream *s);             /* unique per boot, for logs */
+const struct stream_stats *stream_stats(void);
+/* The stack's limits a connection pool must respect: connections it can
+ * hold at once (keeping some for closing ones), and the most it buffers
+ * for one connection (receive window plus send buffer). */
+unsigned net_tcp_connections_max(void);
+size_t net_tcp_buffer_bytes(void);
+/* The firewall's counters in the Prometheus text format. */
+size_t net_firewall_metrics(char *buf, size_t cap);
+
 /* Test-only TCP service (test.tcpsvc=PORT; never in a normal boot): the
  * first line of each connection picks the mode: "echo", "sink" (reply with
  * the SHA-256 hex of everything received until the client's FIN) or

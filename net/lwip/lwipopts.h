@@ -38,12 +38,13 @@
  * heap (sized from the VM's RAM, kernel/memory.c), not a fixed lwIP
  * array; every use of it is bounded: at most MEMP_NUM_TCP_PCB connections,
  * each holding at most TCP_SND_BUF unsent/unacked bytes (tcp_write refuses
- * more) and TCP_WND received bytes. Worst case 128 x (64 + 64) KiB = 16 MiB.
+ * more) and TCP_WND received bytes. The HTTP server sizes its pool so that
+ * its connections' share of this fits in half the heap (app/http.c).
  * The fixed pools below stay static so a flood cannot grow them. */
 #define MEM_ALIGNMENT 8
 #define MEM_LIBC_MALLOC 1
 #define MEMP_NUM_PBUF 1024          /* PBUF_ROM/REF: zero-copy sends */
-#define MEMP_NUM_TCP_PCB 128        /* connections at once */
+#define MEMP_NUM_TCP_PCB 1056       /* connections at once (the HTTP pool takes 1024) */
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define MEMP_NUM_TCP_SEG 4096       /* queued segments, all connections */
 #define PBUF_POOL_SIZE 1024         /* receive buffers (1.5 KiB each) */

@@ -10,7 +10,8 @@ static size_t alen;
 static void add(const char *name, uint32_t mode, const char *data)
 {
     size_t dl = data ? strlen(data) : 0;
-    alen += cpio_write_header(arc + alen, sizeof arc - alen, name, mode, (uint32_t)dl, (uint32_t)alen);
+    alen += cpio_write_header(arc + alen, sizeof arc - alen, name, mode, (uint32_t)dl, (uint32_t)alen,
+                             1700000000u + (uint32_t)alen);
     memcpy(arc + alen, data ? data : "", dl);
     alen += (dl + 3) & ~(size_t)3;
 }
@@ -50,6 +51,7 @@ int main(void)
     struct cpio_entry e;
     CHECK(cpio_find(arc, alen, "www/index.html", &e) == 0);
     CHECK(e.size == 11 && memcmp(e.data, "<h1>hi</h1>", 11) == 0 && !e.is_dir);
+    CHECK(e.mtime >= 1700000000u && e.mtime < 1700001000u);   /* the header's mtime field */
     CHECK(cpio_find(arc, alen, "www", &e) == 0 && e.is_dir);
     CHECK(cpio_find(arc, alen, "empty", &e) == 0 && e.size == 0);
     CHECK(cpio_find(arc, alen, "missing", &e) == -1);
@@ -127,7 +129,7 @@ int main(void)
     char longname[300];
     memset(longname, 'n', sizeof longname - 1);
     longname[sizeof longname - 1] = 0;
-    CHECK_U64(cpio_write_header(arc, sizeof arc, longname, 0100644, 0, 0), 0);
-    CHECK_U64(cpio_write_header(arc, 50, "short", 0100644, 0, 0), 0);
+    CHECK_U64(cpio_write_header(arc, sizeof arc, longname, 0100644, 0, 0, 0), 0);
+    CHECK_U64(cpio_write_header(arc, 50, "short", 0100644, 0, 0, 0), 0);
     return check_done("test_cpio");
 }

@@ -58,7 +58,7 @@ static struct conf_doc doc;
  * and kept for pack. */
 #define FILE_MAX (64u << 20)
 #define WALK_DEPTH 16
-struct hfile { char path[CONFIG_PATH_MAX]; uint8_t *data; size_t len; };
+struct hfile { char path[CONFIG_PATH_MAX]; uint8_t *data; size_t len; uint32_t mtime; };
 static struct hfile *files;
 static size_t nfiles, capfiles;
 static char basedir[4096];
@@ -97,6 +97,8 @@ static int dir_get(void *ctx, const char *path, const uint8_t **data, size_t *le
         snprintf(f->path, sizeof f->path, "%s", path);
         f->data = buf;
         f->len = n;
+        /* Last-Modified for static files; clamped to the format's 32 bits. */
+        f->mtime = st.st_mtime > 0 && st.st_mtime < 0xffffffffll ? (uint32_t)st.st_mtime : 0;
     }
     *data = f->data;
     *len = f->len;
@@ -243,10 +245,14 @@ static int validate_text(const uint8_t *text, size_t len, struct config *c)
 
 /* Read appliance.conf at path and validate it with the files beside it.
  * Returns 0 (*text is the caller's to free) or an exit status. */
+static uint32_t conf_mtime;
+
 static int load_conf(const char *path, uint8_t **text, size_t *len, struct config *c)
 {
     if (read_file(path, text, len, CONF_SOURCE_MAX) < 0)
         return EXIT_IO;
+    struct stat st;
+    conf_mtime = stat(path, &st) == 0 && st.st_mtime > 0 && st.st_mtime < 0xffffffffll ? (uint32_t)st.st_mtime : 0;
     set_basedir(path);
     if (validate_text(*text, *len, c) < 0) {
         free(*text);
@@ -271,7 +277,8 @@ static int cmd_check(const char *path)
 /* The archive being packed: a growing buffer of entries. */
 struct packer { uint8_t *p; size_t len, cap; uint32_t ino; const char **paths; size_t npaths; };
 
-static int pack_add(struct packer *pk, const char *path, uint32_t mode, const uint8_t *data, size_t len)
+static int pack_add(struct packer *pk, const char *path, uint32_t mode, const uint8_t *data, size_t len,
+                    uint32_t mtime)
 {
     for (size_t i = 0; i < pk->npaths; i++)
         if (strcmp(pk->paths[i], path) == 0)
@@ -286,7 +293,8 @@ static int pack_add(struct packer *pk, const char *path, uint32_t mode, const ui
         pk->cap = (pk->len + need) * 2;
         pk->p = realloc(pk->p, pk->cap);
     }
-    pk->len += cpio_write_header(pk->p + pk->len, pk->cap - pk->len, path, mode, (uint32_t)len, ++pk->ino);
+    pk->len += cpio_write_header(pk->p + pk->len, pk->cap - pk->len, path, mode, (uint32_t)len, ++pk->ino,
+                                 mtime);
     memcpy(pk->p + pk->len, data, len);
     memset(pk->p + pk->len + len, 0, 4);
     pk->len += (len + 3) & ~(size_t)3;
@@ -298,7 +306,7 @@ static int pack_add(struct packer *pk, const char *path, uint32_t mode, const ui
 static int pack_file_fn(void *arg, const char *path, const uint8_t *data, size_t len)
 {
     /* path points into the walk's stack: keep the cached copy's name. */
-    return pack_add(arg, cached(path)->path, 0100644, data, len);
+    return pack_add(arg, cached(path)->path, 0100644, data, len, cached(path)->mtime);
 }
 
 static int cmd_pack(const char *path, const char *out)
@@ -312,7 +320,7 @@ static int cmd_pack(const char *path, const char *out)
     struct packer pk = { 0 };
     struct config_named named[CONFIG_ROUTES_MAX + 4];
     size_t nnamed = config_named(&c, named, sizeof named / sizeof named[0]);
-    rc = pack_add(&pk, CONFIG_FILE, 0100644, text, len);
+    rc = pack_add(&pk, CONFIG_FILE, 0100644, text, len, conf_mtime);
     hidden_skipped = 0;
     for (size_t i = 0; i < nnamed && rc == 0; i++) {
         const uint8_t *data;
@@ -322,12 +330,13 @@ static int cmd_pack(const char *path, const char *out)
         else if (dir_get(NULL, named[i].path, &data, &n) < 0)
             rc = -1;
         else    /* A key is a secret: owner-only mode, for whoever unpacks it. */
-            rc = pack_add(&pk, cached(named[i].path)->path, named[i].secret ? 0100600 : 0100644, data, n);
+            rc = pack_add(&pk, cached(named[i].path)->path, named[i].secret ? 0100600 : 0100644, data, n,
+                          cached(named[i].path)->mtime);
     }
     free(text);
     if (rc == 0) {
         uint8_t trailer[128];
-        size_t t = cpio_write_header(trailer, sizeof trailer, "TRAILER!!!", 0, 0, 0);
+        size_t t = cpio_write_header(trailer, sizeof trailer, "TRAILER!!!", 0, 0, 0, 0);
         pk.p = realloc(pk.p, pk.len + t);
         memcpy(pk.p + pk.len, trailer, t);
         pk.len += t;

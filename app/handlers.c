@@ -1,0 +1,321 @@
+/* app/handlers.c: the built-in route kinds (docs/http.md): static files
+ * from the blob, redirects, health and readiness, Prometheus metrics; and
+ * what no route takes: 404, 405 with Allow, OPTIONS from the route table.
+ * Errors are JSON: {"error":{"status":404,"message":"Not Found"}}.
+ */
+#include "app/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/http_resp.h"
+#include "app/static.h"
+#include "app/url.h"
+#include "net/net.h"
+
+#define METRICS_MAX 65536
+
+/* Decoded paths of one request at a time (the loop is single-threaded). */
+static char pathbuf[65536 + 64];
+static char name[2 * CONFIG_PATH_MAX + 600];
+
+static const double lat_bounds[HTTP_LAT_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                     0.025, 0.05, 0.1, 0.25, 1.0 };
+
+static void allow_list(unsigned mask, char *out, size_t cap)
+{
+    static const struct { unsigned bit; const char *name; } m[] = {
+        { CONFIG_M_GET, "GET" }, { CONFIG_M_HEAD, "HEAD" }, { CONFIG_M_POST, "POST" },
+        { CONFIG_M_PUT, "PUT" }, { CONFIG_M_PATCH, "PATCH" }, { CONFIG_M_DELETE, "DELETE" },
+        { CONFIG_M_OPTIONS, "OPTIONS" },
+    };
+    size_t o = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        if (!(mask & m[i].bit))
+            continue;
+        int k = snprintf(out + o, cap - o, "%s%s", o ? ", " : "", m[i].name);
+        if (k > 0 && (size_t)k < cap - o)
+            o += (size_t)k;
+    }
+}
+
+static void json_small(struct conn *c, int status, const char *json)
+{
+    http_begin(c, status);
+    http_extra(c, "Cache-Control: no-store\r\n");
+    http_body(c, "application/json", json, strlen(json), 1);
+}
+
+/* ---- static files ---- */
+
+static const struct static_file *find_index(const struct config_route *r, const char *dir)
+{
+    int k = snprintf(name, sizeof name, "%s/%s", dir, r->index ? r->index : "index.html");
+    return k > 0 && (size_t)k < sizeof name ? static_find(name) : NULL;
+}
+
+static void serve_static(struct http_server *srv, struct conn *c, const struct config_route *r,
+                         const struct url_path *u, const struct router_match *m)
+{
+    (void)srv;
+    const struct http_request *rq = &c->rq;
+    char rest[sizeof pathbuf];
+    rest[0] = 0;
+    if (m->wild && url_path_join(u, m->wild_from, rest, sizeof rest) < 0) {
+        http_error(c, 414, "path too long");
+        return;
+    }
+    const struct static_file *f;
+    if (!r->target_is_dir) {
+        f = static_find(r->target);
+    } else {
+        if (rest[0])
+            snprintf(name, sizeof name, "%s/%s", r->target, rest);
+        else
+            snprintf(name, sizeof name, "%s", r->target);
+        f = rest[0] ? static_find(name) : NULL;
+        if (!f && (!rest[0] || static_is_dir(name))) {
+            if (rest[0] && !u->trailing_slash) {
+                /* A directory without its slash: redirect so relative links
+                 * in its index resolve (nginx does the same). */
+                http_begin(c, 301);
+                size_t pl = rq->path.len;
+                http_extra(c, "Location: %.*s/%s%.*s\r\n", (int)pl, c->in + rq->path.off,
+                           rq->query.len ? "?" : "", (int)rq->query.len, c->in + rq->query.off);
+                return;
+            }
+            char dir[sizeof name];
+            snprintf(dir, sizeof dir, "%s", name);
+            f = find_index(r, dir);
+        }
+    }
+    if (!f) {
+        http_error(c, 404, NULL);
+        return;
+    }
+    /* A precompressed sibling (name.gz) for clients that take gzip. */
+    const struct static_file *gz = NULL;
+    snprintf(name, sizeof name, "%s.gz", f->name);
+    const struct static_file *sib = static_find(name);
+    struct http_span ae = rq->field[HF_ACCEPT_ENCODING];
+    if (sib && ae.off && http_accepts(c->in + ae.off, ae.len, "gzip"))
+        gz = sib;
+    const struct static_file *sent = gz ? gz : f;
+    char lm[30] = "";
+    if (f->mtime)
+        http_date(f->mtime, lm);
+    /* Validators (RFC 9110 section 13.2.2): If-None-Match first; then
+     * If-Modified-Since, only without it. */
+    int not_modified = 0;
+    struct http_span inm = rq->field[HF_IF_NONE_MATCH], ims = rq->field[HF_IF_MODIFIED_SINCE];
+    if (inm.off) {
+        not_modified = http_etag_match(c->in + inm.off, inm.len, sent->etag);
+    } else if (ims.off && f->mtime) {
+        int64_t t;
+        not_modified = http_date_parse(c->in + ims.off, ims.len, &t) == 0 && (int64_t)f->mtime <= t;
+    }
+    uint64_t lo = 0, hi = sent->size ? sent->size - 1 : 0;
+    int range = 0;
+    struct http_span rg = rq->field[HF_RANGE], ir = rq->field[HF_IF_RANGE];
+    if (!not_modified && rg.off && rq->method == HTTP_GET &&
+        (!ir.off || http_span_is(c->in, ir, sent->etag) || (lm[0] && http_span_is(c->in, ir, lm))))
+        range = http_range(c->in + rg.off, rg.len, sent->size, &lo, &hi);
+    if (range < 0) {
+        http_error(c, 416, NULL);
+        http_extra(c, "Content-Range: bytes */%zu\r\n", sent->size);
+        return;
+    }
+    http_begin(c, not_modified ? 304 : range ? 206 : 200);
+    http_extra(c, "ETag: %s\r\n", sent->etag);
+    if (lm[0])
+        http_extra(c, "Last-Modified: %s\r\n", lm);
+    http_extra(c, "Cache-Control: %s\r\n", r->cache_control ? r->cache_control : "no-cache");
+    if (sib)
+        http_extra(c, "Vary: Accept-Encoding\r\n");
+    if (gz)
+        http_extra(c, "Content-Encoding: gzip\r\n");
+    http_extra(c, "Accept-Ranges: bytes\r\nContent-Security-Policy: default-src 'self'\r\n");
+    if (not_modified)
+        return;
+    if (range)
+        http_extra(c, "Content-Range: bytes %llu-%llu/%zu\r\n", (unsigned long long)lo,
+                   (unsigned long long)hi, sent->size);
+    size_t len = sent->size ? (size_t)(hi - lo + 1) : 0;
+    http_body(c, http_media_type(f->name), sent->data + lo, len, 1);
+}
+
+/* ---- redirects ---- */
+
+static void redirect(struct conn *c, const struct config_route *r, const struct url_path *u,
+                     const struct router_match *m)
+{
+    char rest[sizeof pathbuf];
+    rest[0] = 0;
+    if (m->wild)
+        url_path_join(u, m->wild_from, rest, sizeof rest);
+    const char *t = r->target;
+    size_t tl = strlen(t);
+    /* A target ending in '*' (https://h/new/ and a star) keeps the rest of
+     * the path in its place. */
+    int star = tl && t[tl - 1] == '*';
+    http_begin(c, (int)r->redirect_code);
+    const struct http_request *rq = &c->rq;
+    int keep_query = rq->query.len && !strchr(t, '?');
+    http_extra(c, "Location: %.*s%s%s%.*s\r\n", (int)(star ? tl - 1 : tl), t, star ? rest : "",
+               keep_query ? "?" : "", keep_query ? (int)rq->query.len : 0,
+               keep_query ? c->in + rq->query.off : "");
+}
+
+/* ---- metrics (Prometheus text format 0.0.4) ---- */
+
+struct mbuf { char *p; size_t cap, len; };
+
+static void mput(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mput(struct mbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->len += (size_t)k < b->cap - b->len ? (size_t)k : b->cap - b->len - 1;
+}
+
+static void metrics(struct http_server *srv, struct conn *c)
+{
+    struct mbuf b = { malloc(METRICS_MAX), METRICS_MAX, 0 };
+    if (!b.p) {
+        http_error(c, 503, "no memory for the metrics");
+        return;
+    }
+    static const char *cls[5] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+    mput(&b, "# HELP http_requests_total Responses by route pattern and status class.\n"
+             "# TYPE http_requests_total counter\n");
+    for (unsigned r = 0; r <= srv->cfg->nroutes; r++)
+        for (int k = 0; k < 5; k++)
+            if (srv->by_route[r][k])
+                mput(&b, "http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                     r < srv->cfg->nroutes ? srv->cfg->routes[r].pattern : "(none)", cls[k],
+                     (unsigned long long)srv->by_route[r][k]);
+    mput(&b, "# HELP http_request_duration_seconds From a request's first byte to its response handed to TCP.\n"
+             "# TYPE http_request_duration_seconds histogram\n");
+    uint64_t cum = 0;
+    for (int i = 0; i < HTTP_LAT_BUCKETS; i++) {
+        cum += srv->lat[i];
+        mput(&b, "http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i],
+             (unsigned long long)cum);
+    }
+    mput(&b, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+             "http_request_duration_seconds_sum %.6f\nhttp_request_duration_seconds_count %llu\n",
+         (unsigned long long)srv->lat_count, srv->lat_sum, (unsigned long long)srv->lat_count);
+    const struct stream_stats *ss = stream_stats();
+    struct memory_info mi;
+    memory_get_info(&mi);
+    mput(&b, "# TYPE http_connections_open gauge\nhttp_connections_open %u\n"
+             "# TYPE http_connections_max gauge\nhttp_connections_max %u\n"
+             "# TYPE http_connections_accepted_total counter\nhttp_connections_accepted_total %llu\n"
+             "# TYPE http_connections_refused_total counter\nhttp_connections_refused_total %llu\n"
+             "# TYPE http_timeouts_total counter\n"
+             "http_timeouts_total{kind=\"header\"} %llu\nhttp_timeouts_total{kind=\"body\"} %llu\n"
+             "http_timeouts_total{kind=\"send\"} %llu\nhttp_timeouts_total{kind=\"idle\"} %llu\n"
+             "# TYPE http_response_body_bytes_total counter\nhttp_response_body_bytes_total %llu\n"
+             "# TYPE tcp_received_bytes_total counter\ntcp_received_bytes_total %llu\n"
+             "# TYPE tcp_sent_bytes_total counter\ntcp_sent_bytes_total %llu\n"
+             "# TYPE memory_heap_bytes gauge\nmemory_heap_bytes %llu\n"
+             "# TYPE memory_heap_used_bytes gauge\nmemory_heap_used_bytes %llu\n",
+         srv->open, srv->npool, (unsigned long long)srv->accepted,
+         (unsigned long long)(srv->refused + ss->refused), (unsigned long long)srv->timeout_header,
+         (unsigned long long)srv->timeout_body, (unsigned long long)srv->timeout_send,
+         (unsigned long long)srv->timeout_idle, (unsigned long long)srv->tx_body,
+         (unsigned long long)ss->rx_bytes, (unsigned long long)ss->tx_bytes,
+         (unsigned long long)mi.heap_bytes, (unsigned long long)mi.heap_used);
+    b.len += net_firewall_metrics(b.p + b.len, b.cap - b.len);
+    http_begin(c, 200);
+    http_extra(c, "Cache-Control: no-store\r\n");
+    http_body_owned(c, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
+}
+
+/* ---- dispatch ---- */
+
+void handlers_route(struct http_server *srv, struct conn *c)
+{
+    const struct http_request *rq = &c->rq;
+    c->route = -1;
+    c->body_max = srv->lim.body_max;
+    if (rq->path.len == 1 && c->in[rq->path.off] == '*') {     /* OPTIONS * */
+        http_begin(c, 204);
+        http_extra(c, "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n");
+        return;
+    }
+    struct url_path u = { .buf = pathbuf, .cap = sizeof pathbuf };
+    const char *why = NULL;
+    int st = url_path_parse(rq->path.len ? c->in + rq->path.off : "/", rq->path.len ? rq->path.len : 1,
+                            &u, &why);
+    if (st) {
+        http_error(c, st, why);
+        return;
+    }
+    struct router_match m;
+    st = router_match(&srv->router, rq->method, &u, &m);
+    char allow[96];
+    if (st == 405) {
+        allow_list(m.allow | CONFIG_M_OPTIONS, allow, sizeof allow);
+        if (rq->method == HTTP_OPTIONS) {
+            http_begin(c, 204);                 /* answered from the route table */
+        } else {
+            http_error(c, 405, NULL);
+        }
+        http_extra(c, "Allow: %s\r\n", allow);
+        return;
+    }
+    if (st == 404) {
+        http_error(c, 404, NULL);
+        return;
+    }
+    c->route = m.route;
+    const struct config_route *r = &srv->cfg->routes[m.route];
+    if (r->has_body_max)
+        c->body_max = r->body_max;
+    switch (r->kind) {
+    case CONFIG_ROUTE_STATIC:
+        serve_static(srv, c, r, &u, &m);
+        break;
+    case CONFIG_ROUTE_REDIRECT:
+        redirect(c, r, &u, &m);
+        break;
+    case CONFIG_ROUTE_HEALTH:
+        json_small(c, 200, "{\"status\":\"ok\"}\n");
+        break;
+    case CONFIG_ROUTE_READY:
+        json_small(c, srv->ready ? 200 : 503, srv->ready ? "{\"status\":\"ready\"}\n"
+                                                         : "{\"status\":\"not ready\"}\n");
+        break;
+    case CONFIG_ROUTE_METRICS:
+        metrics(srv, c);
+        break;
+    case CONFIG_ROUTE_SQL:
+        http_error(c, 503, "the data store is not available in this build yet");
+        break;
+    case CONFIG_ROUTE_HANDLER:
+        http_error(c, 501, "no handler by that name is built into this image");
+        break;
+    }
+}
+
+void handlers_count(struct http_server *srv, struct conn *c)
+{
+    int k = c->status / 100 - 1;
+    if (k < 0 || k > 4)
+        k = 4;
+    unsigned r = c->route >= 0 ? (unsigned)c->route : srv->cfg->nroutes;
+    srv->by_route[r][k]++;
+    double s = (double)(clock_monotonic_ns() - c->t_start) / 1e9;
+    int b = 0;
+    while (b < HTTP_LAT_BUCKETS && s > lat_bounds[b])
+        b++;
+    srv->lat[b]++;
+    srv->lat_sum += s;
+    srv->lat_count++;
+}

@@ -1,0 +1,81 @@
+/* app/handlers.h: what the server (app/http.c) and the handlers
+ * (app/handlers.c) share inside app/: the connection, the server's state,
+ * and the calls that build a response.
+ *
+ * A handler answers with http_begin(c, status), then any http_extra()
+ * header lines ("Name: value\r\n") and http_body(); the server adds Date,
+ * Content-Length, Connection, X-Request-Id and the security headers.
+ */
+#ifndef APP_HANDLERS_H
+#define APP_HANDLERS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/http_parse.h"
+#include "app/router.h"
+#include "kernel/kernel.h"
+
+#define HTTP_LAT_BUCKETS 10         /* latency histogram bounds in docs/http.md */
+
+struct http_server {
+    const struct config *cfg;
+    struct config_limits lim;
+    struct http_limits hlim;
+    struct router router;
+    unsigned npool, open, peak;
+    int ready;
+    uint64_t accepted, refused, reset, incomplete, tx_body;
+    uint64_t timeout_header, timeout_body, timeout_send, timeout_idle;
+    /* Per route (and one more for requests no route took): by status class. */
+    uint64_t by_route[CONFIG_ROUTES_MAX + 1][5];
+    uint64_t lat[HTTP_LAT_BUCKETS + 1];
+    double lat_sum;
+    uint64_t lat_count;
+};
+
+struct conn {
+    struct stream *s;
+    int state;
+    struct conn *next_free;
+    char *in;                       /* the request head (and what follows it) */
+    size_t in_len, in_cap, consumed;
+    struct http_scan scan;
+    struct http_request rq;
+    int parsed, has_body, close_after;
+    unsigned requests;
+    uint64_t deadline;              /* ms, for the current state's timeout */
+    uint64_t t_start;               /* ns, for the access log */
+    uint64_t body_left, body_seen, body_max;
+    struct http_chunked chunk;
+    int route;                      /* -1: none */
+    char reqid[65];
+    /* the response */
+    int status;
+    char head[1536];
+    size_t head_len, head_off;
+    char extra[768];
+    size_t extra_len;
+    const char *type;
+    const void *body;
+    size_t body_len, body_off, full_len;
+    int body_ref, content_length_override;
+    char *body_alloc;
+    char small[512];
+};
+
+void http_begin(struct conn *c, int status);
+void http_extra(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ref: body outlives the response (a file of the blob): sent, not copied. */
+void http_body(struct conn *c, const char *type, const void *body, size_t len, int ref);
+void http_body_owned(struct conn *c, const char *type, char *body, size_t len);
+void http_error(struct conn *c, int status, const char *message);
+
+/* Route the parsed request and prepare its response (or leave the state
+ * for the server to read a body first: c->body_max set). */
+void handlers_route(struct http_server *srv, struct conn *c);
+/* Count a finished response (status, route, latency) for the metrics. */
+void handlers_count(struct http_server *srv, struct conn *c);
+
+#endif

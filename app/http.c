@@ -1,0 +1,599 @@
+/* app/http.c: the HTTP/1.1 server: connections over net/'s streams, one
+ * request at a time per connection (pipelined requests wait in order),
+ * timeouts, and the answer from the router's handler (app/handlers.c).
+ * docs/http.md has the behaviour; app/app.h the interface.
+ *
+ * A connection is a slot of a fixed pool (limits.connections, capped by
+ * the heap): when every slot is taken a new connection is reset and
+ * counted, and the others go on. Each slot has one buffer for a request's
+ * head (request-line-max + header-max); a body is read in pieces and never
+ * kept whole. A response is a head built here plus a body that is either
+ * a file of the blob (sent by reference, never copied) or a small
+ * generated buffer; it is written as lwIP's send buffer takes it, and the
+ * rest when the client acknowledges (back-pressure, no unbounded queue).
+ *
+ * Timeouts (limits): header-timeout from a request's first byte to the end
+ * of its head (408); body-timeout between two reads of a body (408);
+ * send-timeout between two writes the client accepts (reset);
+ * keepalive-timeout idle between requests (closed quietly). A slow client
+ * holds a slot no longer than these, whatever it sends.
+ */
+#include "app/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/handlers.h"
+#include "app/http_parse.h"
+#include "app/http_resp.h"
+#include "app/router.h"
+#include "app/static.h"
+#include "kernel/kernel.h"
+#include "net/net.h"
+
+#define TICK_NS 100000000ull        /* timeout scan: every 100 ms */
+#define DISCARD_CHUNK 4096
+
+enum { C_FREE, C_HEAD, C_BODY, C_WRITE };
+
+static struct http_server srv;
+static struct conn *pool;
+static unsigned npool;
+static struct conn *free_list;
+
+static uint64_t now_ms(void) { return clock_monotonic_ns() / 1000000u; }
+
+/* ---- responses ---- */
+
+static void hdr(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hdr(struct conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(c->head + c->head_len, sizeof c->head - c->head_len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        c->head_len += (size_t)k < sizeof c->head - c->head_len ? (size_t)k : sizeof c->head - c->head_len - 1;
+}
+
+void http_begin(struct conn *c, int status)
+{
+    c->status = status;
+    c->head_len = 0;
+    c->extra_len = 0;
+    c->body = NULL;
+    c->body_len = 0;
+    c->body_off = 0;
+    c->head_off = 0;
+    c->type = NULL;
+}
+
+void http_extra(struct conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(c->extra + c->extra_len, sizeof c->extra - c->extra_len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        c->extra_len += (size_t)k < sizeof c->extra - c->extra_len ? (size_t)k : sizeof c->extra - c->extra_len - 1;
+}
+
+void http_body(struct conn *c, const char *type, const void *body, size_t len, int ref)
+{
+    c->type = type;
+    if (ref || len <= sizeof c->small) {
+        if (!ref) {
+            memcpy(c->small, body, len);
+            body = c->small;
+        }
+        c->body = body;
+        c->body_ref = ref;
+    } else {
+        free(c->body_alloc);
+        c->body_alloc = malloc(len);
+        if (c->body_alloc)
+            memcpy(c->body_alloc, body, len);
+        else
+            len = 0;
+        c->body = c->body_alloc;
+        c->body_ref = 0;
+    }
+    c->body_len = len;
+}
+
+/* Take ownership of a malloc'd body. */
+void http_body_owned(struct conn *c, const char *type, char *body, size_t len)
+{
+    free(c->body_alloc);
+    c->body_alloc = body;
+    c->type = type;
+    c->body = body;
+    c->body_len = len;
+    c->body_ref = 0;
+}
+
+void http_error(struct conn *c, int status, const char *message)
+{
+    http_begin(c, status);
+    c->body_len = http_error_json(status, message, c->small, sizeof c->small);
+    c->body = c->small;
+    c->body_ref = 0;
+    c->type = "application/json";
+}
+
+/* The head: status line, then the headers every response carries (no
+ * Server banner), then the handler's. */
+static void build_head(struct conn *c)
+{
+    char date[30];
+    http_date((int64_t)(clock_wall_ns() / 1000000000ull), date);
+    c->head_len = 0;
+    hdr(c, "HTTP/1.1 %d %s\r\nDate: %s\r\n", c->status, http_status_text(c->status), date);
+    int bodiless = c->status == 204 || c->status == 304 || c->status < 200;
+    if (!bodiless) {
+        if (c->type)
+            hdr(c, "Content-Type: %s\r\n", c->type);
+        hdr(c, "Content-Length: %zu\r\n", c->content_length_override ? c->full_len : c->body_len);
+    }
+    if (c->close_after)
+        hdr(c, "Connection: close\r\n");
+    else if (c->rq.minor == 0)
+        hdr(c, "Connection: keep-alive\r\n");
+    hdr(c, "X-Request-Id: %s\r\n", c->reqid);
+    hdr(c, "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+           "Referrer-Policy: strict-origin-when-cross-origin\r\n");
+    if (c->extra_len)
+        hdr(c, "%s", c->extra);
+    hdr(c, "\r\n");
+    if (c->rq.method == HTTP_HEAD || bodiless)
+        c->body_len = 0;                        /* the headers as for GET, no body */
+}
+
+/* ---- the access log ---- */
+
+static void access_log(struct conn *c)
+{
+    char path[256], method[16];
+    size_t plen = c->rq.path.len ? c->rq.path.len : 1;
+    const char *p = c->rq.path.len ? c->in + c->rq.path.off : "/";
+    if (!c->parsed) {
+        p = "-";
+        plen = 1;
+    }
+    json_escape(p, plen > 200 ? 200 : plen, path, sizeof path);
+    snprintf(method, sizeof method, "%s", c->parsed ? http_method_name(c->rq.method) : "-");
+    uint32_t a = stream_peer_addr(c->s);
+    double ms = (double)(clock_monotonic_ns() - c->t_start) / 1e6;
+    log_info("http", "{\"conn\":%llu,\"client\":\"%u.%u.%u.%u\",\"method\":\"%s\",\"path\":\"%s\","
+             "\"status\":%d,\"bytes\":%zu,\"ms\":%.2f,\"id\":\"%s\"}",
+             (unsigned long long)stream_id(c->s), a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+             method, path, c->status, c->body_len, ms, c->reqid);
+}
+
+/* ---- connection life ---- */
+
+static void conn_free(struct conn *c)
+{
+    free(c->body_alloc);
+    c->body_alloc = NULL;
+    c->s = NULL;
+    c->state = C_FREE;
+    c->next_free = free_list;
+    free_list = c;
+    srv.open--;
+}
+
+static void conn_close(struct conn *c)
+{
+    stream_close(c->s);
+    conn_free(c);
+}
+
+static void conn_abort(struct conn *c)
+{
+    stream_abort(c->s);
+    conn_free(c);
+}
+
+static void new_request_id(struct conn *c)
+{
+    size_t n;
+    const char *v = NULL;
+    if (c->parsed && c->rq.field[HF_X_REQUEST_ID].off) {
+        v = c->in + c->rq.field[HF_X_REQUEST_ID].off;
+        n = c->rq.field[HF_X_REQUEST_ID].len;
+        /* A sane client id is kept: 1-64 of [A-Za-z0-9._-]. */
+        int ok = n >= 1 && n <= 64;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = v[i];
+            ok = (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z') || ch == '.' ||
+                 ch == '_' || ch == '-';
+        }
+        if (ok) {
+            memcpy(c->reqid, v, n);
+            c->reqid[n] = 0;
+            return;
+        }
+    }
+    uint8_t r[8];
+    rand_weak_fill(r, sizeof r);
+    for (int i = 0; i < 8; i++)
+        snprintf(c->reqid + 2 * i, 3, "%02x", r[i]);
+}
+
+/* Start writing the response prepared by http_begin/http_body. */
+static void respond(struct conn *c)
+{
+    if (!c->reqid[0])
+        new_request_id(c);
+    build_head(c);
+    c->state = C_WRITE;
+    c->deadline = now_ms() + srv.lim.send_timeout_ms;
+}
+
+static void respond_error_close(struct conn *c, int status, const char *why)
+{
+    c->close_after = 1;
+    http_error(c, status, why);
+    respond(c);
+}
+
+/* 1 when everything was handed to the stream. */
+static int pump(struct conn *c)
+{
+    while (c->head_off < c->head_len) {
+        size_t k = stream_write(c->s, c->head + c->head_off, c->head_len - c->head_off, 0);
+        if (!k)
+            goto out;
+        c->head_off += k;
+        c->deadline = now_ms() + srv.lim.send_timeout_ms;
+    }
+    while (c->body_off < c->body_len) {
+        size_t k = stream_write(c->s, c->body + c->body_off, c->body_len - c->body_off,
+                                c->body_ref ? STREAM_REF : 0);
+        if (!k)
+            goto out;
+        c->body_off += k;
+        srv.tx_body += k;
+        c->deadline = now_ms() + srv.lim.send_timeout_ms;
+    }
+    stream_flush(c->s);
+    return 1;
+out:
+    stream_flush(c->s);
+    return 0;
+}
+
+static void process(struct conn *c);
+
+/* The response is out: log, then the next request or the end. */
+static void finish(struct conn *c)
+{
+    access_log(c);
+    handlers_count(&srv, c);
+    c->requests++;
+    if (c->close_after || c->requests >= srv.lim.keepalive_requests || !srv.lim.keepalive_timeout_ms) {
+        conn_close(c);
+        return;
+    }
+    /* Pipelined bytes after this request move to the front. */
+    size_t used = c->consumed;
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+    c->state = C_HEAD;
+    memset(&c->scan, 0, sizeof c->scan);
+    c->parsed = 0;
+    c->reqid[0] = 0;
+    c->t_start = clock_monotonic_ns();
+    c->deadline = now_ms() + (c->in_len ? srv.lim.header_timeout_ms : srv.lim.keepalive_timeout_ms);
+    process(c);
+}
+
+/* Body bytes p[0..n): how many belong to the body (the rest is the next
+ * request), or -2 malformed, -3 over the limit; *done at its end. The
+ * bytes are discarded: no route kind takes a body yet. */
+static long body_feed(struct conn *c, const char *p, size_t n, int *done)
+{
+    if (c->rq.chunked) {
+        char out[DISCARD_CHUNK];
+        size_t on = sizeof out;
+        long r = http_chunked_feed(&c->chunk, p, n, out, &on, done);
+        if (r < 0)
+            return -2;
+        c->body_seen += on;
+        return c->body_seen > c->body_max ? -3 : r;
+    }
+    size_t used = n < c->body_left ? n : (size_t)c->body_left;
+    c->body_left -= used;
+    c->body_seen += used;
+    *done = c->body_left == 0;
+    return (long)used;
+}
+
+/* 1 when the body is complete (anything after it waits in c->in from
+ * c->consumed), 0 for more later, -1 the client left, -2/-3 as above. */
+static int read_body(struct conn *c)
+{
+    char tmp[DISCARD_CHUNK];
+    int done = 0;
+    while (c->consumed < c->in_len) {           /* what came with the head first */
+        long u = body_feed(c, c->in + c->consumed, c->in_len - c->consumed, &done);
+        if (u < 0)
+            return (int)u;
+        c->consumed += (size_t)u;
+        if (done)
+            return 1;
+    }
+    c->in_len = c->consumed = 0;
+    for (;;) {
+        size_t n = stream_read(c->s, tmp, sizeof tmp);
+        if (!n)
+            return stream_eof(c->s) ? -1 : 0;
+        c->deadline = now_ms() + srv.lim.body_timeout_ms;
+        for (size_t off = 0; off < n;) {
+            long u = body_feed(c, tmp + off, n - off, &done);
+            if (u < 0)
+                return (int)u;
+            off += (size_t)u;
+            if (done) {
+                memcpy(c->in, tmp + off, n - off);  /* the next request's first bytes */
+                c->in_len = n - off;
+                c->consumed = 0;
+                return 1;
+            }
+        }
+    }
+}
+
+static void on_head(struct conn *c, int end)
+{
+    c->parsed = 1;
+    int st = http_parse_head(c->in, (size_t)end, &srv.hlim, &c->rq);
+    c->consumed = (size_t)end;
+    new_request_id(c);
+    if (st) {
+        respond_error_close(c, st, c->rq.why);
+        return;
+    }
+    c->close_after = !c->rq.keep_alive;
+    c->has_body = c->rq.chunked || (c->rq.has_length && c->rq.length > 0);
+    handlers_route(&srv, c);                    /* prepares the response, may ask for the body */
+    if (c->state == C_WRITE)
+        return;
+    if (!c->has_body) {
+        respond(c);
+        return;
+    }
+    if (!c->rq.chunked && c->rq.length > c->body_max) {
+        respond_error_close(c, 413, "request body larger than this route takes");
+        return;
+    }
+    if (c->rq.expect_continue && c->consumed == c->in_len) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream_write(c->s, cont, sizeof cont - 1, STREAM_REF);
+        stream_flush(c->s);
+    }
+    c->state = C_BODY;
+    c->body_left = c->rq.chunked ? 0 : c->rq.length;
+    c->body_seen = 0;
+    http_chunked_init(&c->chunk);
+    c->deadline = now_ms() + srv.lim.body_timeout_ms;
+}
+
+static void process(struct conn *c)
+{
+    for (;;) {
+        if (c->state == C_HEAD) {
+            size_t room = c->in_cap - c->in_len;
+            size_t got = room ? stream_read(c->s, c->in + c->in_len, room) : 0;
+            if (got && c->in_len == 0) {
+                c->t_start = clock_monotonic_ns();
+                c->deadline = now_ms() + srv.lim.header_timeout_ms;
+            }
+            c->in_len += got;
+            int end = http_head_end(c->in, c->in_len, &c->scan, &srv.hlim);
+            if (end < 0) {
+                respond_error_close(c, -end, -end == 414 ? "request line too long"
+                                             : -end == 431 ? "request header fields too large"
+                                                           : "malformed request head");
+                continue;
+            }
+            if (end == 0) {
+                if (stream_eof(c->s)) {
+                    if (c->in_len)
+                        srv.incomplete++;
+                    conn_close(c);
+                }
+                return;
+            }
+            on_head(c, end);
+            continue;
+        }
+        if (c->state == C_BODY) {
+            int r = read_body(c);
+            if (r == 0)
+                return;
+            if (r == -1) {                      /* the client stopped mid-body */
+                conn_close(c);
+                return;
+            }
+            if (r == -2) {
+                respond_error_close(c, 400, "malformed chunked body");
+                continue;
+            }
+            if (r == -3) {
+                respond_error_close(c, 413, "request body larger than this route takes");
+                continue;
+            }
+            respond(c);
+            continue;
+        }
+        if (c->state == C_WRITE) {
+            if (!pump(c))
+                return;
+            finish(c);
+            return;
+        }
+        return;
+    }
+}
+
+/* ---- stream callbacks ---- */
+
+static void *on_open(struct stream *s, void *arg)
+{
+    (void)arg;
+    if (!free_list) {
+        srv.refused++;
+        return NULL;
+    }
+    struct conn *c = free_list;
+    free_list = c->next_free;
+    c->s = s;
+    c->state = C_HEAD;
+    c->in_len = 0;
+    c->consumed = 0;
+    c->requests = 0;
+    c->parsed = 0;
+    c->reqid[0] = 0;
+    memset(&c->scan, 0, sizeof c->scan);
+    c->t_start = clock_monotonic_ns();
+    c->deadline = now_ms() + srv.lim.header_timeout_ms;
+    srv.open++;
+    srv.accepted++;
+    if (srv.open > srv.peak)
+        srv.peak = srv.open;
+    return c;
+}
+
+static void on_readable(struct stream *s, void *ctx)
+{
+    (void)s;
+    struct conn *c = ctx;
+    /* While a response is being written, what arrives waits (pipelining
+     * is answered in order; the window throttles the client). */
+    if (c->state == C_HEAD || c->state == C_BODY)
+        process(c);
+}
+
+static void on_writable(struct stream *s, void *ctx)
+{
+    (void)s;
+    struct conn *c = ctx;
+    if (c->state == C_WRITE)
+        process(c);
+}
+
+static void on_closed(void *ctx, const char *why)
+{
+    struct conn *c = ctx;
+    (void)why;
+    srv.reset++;
+    c->s = NULL;
+    free(c->body_alloc);
+    c->body_alloc = NULL;
+    c->state = C_FREE;
+    c->next_free = free_list;
+    free_list = c;
+    srv.open--;
+}
+
+static const struct stream_ops ops = { on_open, on_readable, on_writable, on_closed };
+
+/* ---- timeouts ---- */
+
+static void tick(void *arg)
+{
+    (void)arg;
+    uint64_t now = now_ms();
+    for (unsigned i = 0; i < npool; i++) {
+        struct conn *c = &pool[i];
+        if (c->state == C_FREE)
+            continue;
+        if (c->state == C_WRITE) {
+            process(c);                         /* retry writes lwIP's pools refused */
+            if (c->state != C_WRITE)
+                continue;
+        }
+        if (now < c->deadline)
+            continue;
+        if (c->state == C_HEAD && c->in_len == 0) {
+            srv.timeout_idle++;
+            conn_close(c);                      /* idle keep-alive or a silent client */
+        } else if (c->state == C_HEAD) {
+            srv.timeout_header++;
+            respond_error_close(c, 408, "request head not received in time");
+            process(c);
+        } else if (c->state == C_BODY) {
+            srv.timeout_body++;
+            respond_error_close(c, 408, "request body not received in time");
+            process(c);
+        } else {
+            srv.timeout_send++;
+            conn_abort(c);                      /* the client stopped reading */
+        }
+    }
+    loop_timer_add(clock_monotonic_ns() + TICK_NS, tick, NULL);
+}
+
+/* ---- start ---- */
+
+int app_start(const struct config *cfg, uint16_t port)
+{
+    srv.cfg = cfg;
+    srv.lim = cfg->limits;
+    srv.hlim = (struct http_limits){ cfg->limits.request_line_max, cfg->limits.header_max,
+                                     cfg->limits.headers_max };
+    if (router_init(&srv.router, cfg->routes, cfg->nroutes) < 0 || static_init(cfg) < 0) {
+        log_error("http", "cannot index the routes or the static files: not serving");
+        return -1;
+    }
+    /* The pool: what the config asks, capped so that the slots and the
+     * stack's buffers for them (window and send buffer) fit in half the heap. */
+    size_t in_cap = (size_t)cfg->limits.request_line_max + cfg->limits.header_max + 8;
+    size_t per = sizeof(struct conn) + in_cap + net_tcp_buffer_bytes();
+    struct memory_info mi;
+    memory_get_info(&mi);
+    uint64_t fit = mi.heap_bytes / 2 / per;
+    npool = cfg->limits.connections;
+    if (npool > net_tcp_connections_max())
+        npool = net_tcp_connections_max();
+    if (npool > fit)
+        npool = (unsigned)fit;
+    if (npool < cfg->limits.connections)
+        log_warn("http", "connections %u: serving %u at most (%zu KiB each with the stack's buffers; "
+                 "%llu MiB heap)", cfg->limits.connections, npool, per / 1024,
+                 (unsigned long long)(mi.heap_bytes >> 20));
+    pool = calloc(npool, sizeof *pool);
+    char *bufs = malloc((size_t)npool * in_cap);
+    if (!pool || !bufs || npool == 0) {
+        log_error("http", "no memory for %u connections: not serving", npool);
+        return -1;
+    }
+    for (unsigned i = npool; i-- > 0;) {
+        pool[i].in = bufs + (size_t)i * in_cap;
+        pool[i].in_cap = in_cap;
+        pool[i].next_free = free_list;
+        free_list = &pool[i];
+    }
+    srv.npool = npool;
+    if (stream_listen(port, &ops, NULL) < 0)
+        return -1;
+    loop_timer_add(clock_monotonic_ns() + TICK_NS, tick, NULL);
+    log_info("http", "listening on port %u: %u routes, %zu static files, %u connections at most",
+             port, cfg->nroutes, static_count(), npool);
+    return 0;
+}
+
+void app_set_ready(int ready) { srv.ready = ready; }
+
+void app_log_stats(void)
+{
+    log_info("http", "connections: %u open (peak %u of %u), %llu accepted, %llu refused, %llu reset; "
+             "timeouts: header %llu, body %llu, send %llu, idle %llu",
+             srv.open, srv.peak, srv.npool, (unsigned long long)srv.accepted,
+             (unsigned long long)srv.refused, (unsigned long long)srv.reset,
+             (unsigned long long)srv.timeout_header, (unsigned long long)srv.timeout_body,
+             (unsigned long long)srv.timeout_send, (unsigned long long)srv.timeout_idle);
+}
