@@ -581,7 +581,7 @@ int app_start(const struct config *cfg, uint16_t port)
     if (stream_listen(port, &ops, NULL) < 0)
         return -1;
     loop_timer_add(clock_monotonic_ns() + TICK_NS, tick, NULL);
-    log_info("http", "listening on port %u: %u routes, %zu static files, %u connections at most",
+    log_info("http", "serving port %u: %u routes, %zu static files, %u connections at most",
              port, cfg->nroutes, static_count(), npool);
     return 0;
 }
