@@ -273,7 +273,7 @@ static void finish(struct conn *c)
     access_log(c);
     handlers_count(&srv, c);
     c->requests++;
-    if (c->close_after || c->requests >= srv.lim.keepalive_requests || !srv.lim.keepalive_timeout_ms) {
+    if (c->close_after) {
         conn_close(c);
         return;
     }
@@ -356,7 +356,9 @@ static void on_head(struct conn *c, int end)
         respond_error_close(c, st, c->rq.why);
         return;
     }
-    c->close_after = !c->rq.keep_alive;
+    /* The last request a connection may carry says so (RFC 9112 9.6). */
+    c->close_after = !c->rq.keep_alive || c->requests + 1 >= srv.lim.keepalive_requests ||
+                     !srv.lim.keepalive_timeout_ms;
     c->has_body = c->rq.chunked || (c->rq.has_length && c->rq.length > 0);
     handlers_route(&srv, c);                    /* prepares the response, may ask for the body */
     if (c->state == C_WRITE)
