@@ -34,6 +34,8 @@ static long decode(const char *s, size_t n, char *d, int plus, int strict)
             i += 2;
         } else if (plus && c == '+') {
             c = ' ';
+        } else if (strict && ((unsigned char)c < 0x20 || c == 0x7f)) {
+            return -1;                          /* the parser lets none through; defence in depth */
         }
         d[o++] = c;
     }

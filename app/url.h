@@ -4,7 +4,8 @@
  * (docs/http.md, "Paths"), decoded into a caller's buffer:
  *   - split on '/'; empty segments ('//') are merged away;
  *   - each segment percent-decoded (RFC 3986 section 2.1); a bad escape,
- *     an encoded '/' or '\' (%2F, %5C) or an encoded NUL is refused (400);
+ *     an encoded '/' or '\' (%2F, %5C), an encoded NUL or a raw control
+ *     byte is refused (400);
  *   - then dot-segments removed (RFC 3986 section 5.2.4): '.' dropped, '..'
  *     drops the segment before it; '..' above the root is refused (400), so
  *     no path can leave its root, however encoded;

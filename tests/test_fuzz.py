@@ -38,6 +38,8 @@ def _fw_records(*frames):
 PEER, US = (203, 0, 113, 5), (192, 0, 2, 10)
 SYN_IN = _ipv4(6, PEER, US, _tcp(1000, 443, 0x02))
 SEEDS = {
+    "fuzz_router": [b"\x00/api/users/42?a=1&b=x+y", b"\x01/o/1/t/2/m/", b"\x00//a/./b/../%2e%2e/c%20d",
+                    b"\x03/x/y/z?%41=%zz&&k", b"\x00/api/users/me/"],
     "fuzz_http": [
         b"\x00GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\n",
         b"\x03POST /p?q=1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: x\r\n\r\n",
