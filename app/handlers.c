@@ -239,6 +239,10 @@ static void metrics(struct http_server *srv, struct conn *c)
 
 /* ---- dispatch ---- */
 
+static void rate_headers(struct conn *c, const struct rl_result *l);
+static void dispatch(struct http_server *srv, struct conn *c, const struct config_route *r,
+                     const struct url_path *u, const struct router_match *m);
+
 void handlers_route(struct http_server *srv, struct conn *c)
 {
     const struct http_request *rq = &c->rq;
@@ -278,12 +282,40 @@ void handlers_route(struct http_server *srv, struct conn *c)
     const struct config_route *r = &srv->cfg->routes[m.route];
     if (r->has_body_max)
         c->body_max = r->body_max;
+    struct rl_result lim = { 1, 0, 0, 0, 0 };
+    if (r->rate_per_min) {
+        lim = rl_take(&srv->rl, (unsigned)m.route, stream_peer_addr(c->s), r->rate_per_min,
+                      r->rate_burst, clock_monotonic_ns() / 1000000u);
+        if (!lim.allowed) {
+            http_error(c, 429, "rate limit exceeded: try again later");
+            http_extra(c, "Retry-After: %u\r\n", lim.retry_s);
+            rate_headers(c, &lim);
+            return;
+        }
+    }
+    dispatch(srv, c, r, &u, &m);
+    if (r->rate_per_min)
+        rate_headers(c, &lim);
+}
+
+/* RateLimit-* fields (the IETF httpapi draft's names): the burst, what is
+ * left, and seconds until the bucket is full. */
+static void rate_headers(struct conn *c, const struct rl_result *l)
+{
+    http_extra(c, "RateLimit-Limit: %u\r\nRateLimit-Remaining: %u\r\nRateLimit-Reset: %u\r\n",
+               l->limit, l->remaining, l->reset_s);
+}
+
+static void dispatch(struct http_server *srv, struct conn *c, const struct config_route *r,
+                     const struct url_path *u, const struct router_match *mp)
+{
+    const struct router_match m = *mp;
     switch (r->kind) {
     case CONFIG_ROUTE_STATIC:
-        serve_static(srv, c, r, &u, &m);
+        serve_static(srv, c, r, u, &m);
         break;
     case CONFIG_ROUTE_REDIRECT:
-        redirect(c, r, &u, &m);
+        redirect(c, r, u, &m);
         break;
     case CONFIG_ROUTE_HEALTH:
         json_small(c, 200, "{\"status\":\"ok\"}\n");

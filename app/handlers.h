@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "app/http_parse.h"
+#include "app/ratelimit.h"
 #include "app/router.h"
 #include "kernel/kernel.h"
 
@@ -30,6 +31,7 @@ struct http_server {
     uint64_t timeout_header, timeout_body, timeout_send, timeout_idle;
     /* Per route (and one more for requests no route took): by status class. */
     uint64_t by_route[CONFIG_ROUTES_MAX + 1][5];
+    struct ratelimit rl;
     uint64_t lat[HTTP_LAT_BUCKETS + 1];
     double lat_sum;
     uint64_t lat_count;

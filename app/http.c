@@ -547,6 +547,9 @@ int app_start(const struct config *cfg, uint16_t port)
     srv.lim = cfg->limits;
     srv.hlim = (struct http_limits){ cfg->limits.request_line_max, cfg->limits.header_max,
                                      cfg->limits.headers_max };
+    uint64_t seed;
+    rand_weak_fill(&seed, sizeof seed);
+    rl_init(&srv.rl, seed);
     if (router_init(&srv.router, cfg->routes, cfg->nroutes) < 0 || static_init(cfg) < 0) {
         log_error("http", "cannot index the routes or the static files: not serving");
         return -1;

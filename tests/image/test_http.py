@@ -40,6 +40,7 @@ limits {
 }
 routes {
     GET /healthz health
+    GET /limited health { rate-limit 60/m burst 3 }
     GET /readyz ready
     GET /metrics metrics
     GET /old/* redirect 301 /new/*
@@ -352,6 +353,22 @@ def test_health_ready_metrics(guest):
     assert re.search(r'^firewall_packets_total\{dir="in",verdict="pass",reason="new"\} [1-9]', text, re.M)
     assert re.search(r'^firewall_rule_packets_total\{dir="inbound",rule="1"\} [1-9]', text, re.M)
     assert re.search(r'^memory_heap_used_bytes [1-9]', text, re.M)
+
+
+def test_rate_limit_per_client_with_headers(guest):
+    seen = []
+    for i in range(4):
+        r, data = get(guest, "/limited")
+        seen.append((r.status, r.getheader("RateLimit-Limit"), r.getheader("RateLimit-Remaining")))
+    assert seen[:3] == [(200, "3", "2"), (200, "3", "1"), (200, "3", "0")], seen
+    r, data = get(guest, "/limited")
+    assert r.status == 429 and json.loads(data)["error"]["status"] == 429
+    assert r.getheader("Retry-After") == "1" and r.getheader("RateLimit-Remaining") == "0"
+    time.sleep(1.2)                                          # a token a second comes back
+    r, _ = get(guest, "/limited")
+    assert r.status == 200
+    r, _ = get(guest, "/healthz")                            # other routes are not limited
+    assert r.status == 200 and r.getheader("RateLimit-Limit") is None
 
 
 def test_keepalive_pipelining_and_request_cap(guest):
