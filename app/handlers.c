@@ -240,6 +240,8 @@ static void metrics(struct http_server *srv, struct conn *c)
 /* ---- dispatch ---- */
 
 static void rate_headers(struct conn *c, const struct rl_result *l);
+static void cors_headers(struct conn *c, const struct config_route *r);
+static int preflight(struct http_server *srv, struct conn *c, const struct url_path *u);
 static void dispatch(struct http_server *srv, struct conn *c, const struct config_route *r,
                      const struct url_path *u, const struct router_match *m);
 
@@ -262,6 +264,8 @@ void handlers_route(struct http_server *srv, struct conn *c)
         return;
     }
     struct router_match m;
+    if (preflight(srv, c, &u))
+        return;
     st = router_match(&srv->router, rq->method, &u, &m);
     char allow[96];
     if (st == 405) {
@@ -296,6 +300,83 @@ void handlers_route(struct http_server *srv, struct conn *c)
     dispatch(srv, c, r, &u, &m);
     if (r->rate_per_min)
         rate_headers(c, &lim);
+    if (r->ncors || r->cors_any)
+        cors_headers(c, r);
+}
+
+/* ---- CORS (the Fetch standard's CORS protocol) ---- */
+
+/* The request's Origin if the route allows it, else NULL. */
+static const char *cors_origin(const struct conn *c, const struct config_route *r, size_t *len)
+{
+    struct http_span o = c->rq.field[HF_ORIGIN];
+    if (!o.off || (!r->ncors && !r->cors_any))
+        return NULL;
+    *len = o.len;
+    if (r->cors_any)
+        return c->in + o.off;
+    for (unsigned i = 0; i < r->ncors; i++)
+        if (strlen(r->cors[i]) == o.len && memcmp(r->cors[i], c->in + o.off, o.len) == 0)
+            return c->in + o.off;
+    return NULL;
+}
+
+static void cors_headers(struct conn *c, const struct config_route *r)
+{
+    size_t n;
+    const char *o = cors_origin(c, r, &n);
+    http_extra(c, "Vary: Origin\r\n");
+    if (!o)
+        return;                                 /* no CORS headers: the browser refuses */
+    if (r->cors_any)
+        http_extra(c, "Access-Control-Allow-Origin: *\r\n");
+    else
+        http_extra(c, "Access-Control-Allow-Origin: %.*s\r\n", (int)n, o);
+    if (r->cors_credentials)
+        http_extra(c, "Access-Control-Allow-Credentials: true\r\n");
+    http_extra(c, "Access-Control-Expose-Headers: X-Request-Id, Retry-After, RateLimit-Limit, "
+                  "RateLimit-Remaining, RateLimit-Reset\r\n");
+}
+
+/* An OPTIONS request with Origin and Access-Control-Request-Method: answered
+ * for the route that method would reach. 1 when answered. */
+static int preflight(struct http_server *srv, struct conn *c, const struct url_path *u)
+{
+    const struct http_request *rq = &c->rq;
+    struct http_span acrm = rq->field[HF_ACCESS_CONTROL_REQUEST_METHOD];
+    if (rq->method != HTTP_OPTIONS || !acrm.off || !rq->field[HF_ORIGIN].off)
+        return 0;
+    enum http_method want = HTTP_METHODS;
+    for (int i = 0; i < HTTP_METHODS; i++)
+        if (strlen(http_method_name((enum http_method)i)) == acrm.len &&
+            memcmp(http_method_name((enum http_method)i), c->in + acrm.off, acrm.len) == 0)
+            want = (enum http_method)i;
+    struct router_match m;
+    if (want == HTTP_METHODS || router_match(&srv->router, want, u, &m) != 0)
+        return 0;                               /* 404/405 as for any OPTIONS */
+    const struct config_route *r = &srv->cfg->routes[m.route];
+    c->route = m.route;
+    size_t n;
+    if (!cors_origin(c, r, &n)) {
+        http_error(c, 403, "this origin may not call this route (its cors option)");
+        http_extra(c, "Vary: Origin\r\n");
+        return 1;
+    }
+    char allow[96];
+    allow_list(r->methods, allow, sizeof allow);
+    http_begin(c, 204);
+    cors_headers(c, r);
+    http_extra(c, "Access-Control-Allow-Methods: %s\r\nAccess-Control-Max-Age: 600\r\n", allow);
+    /* The request headers it asks for, echoed if each is a field name. */
+    size_t hl;
+    const char *h = http_header(c->in, rq, "access-control-request-headers", &hl);
+    int ok = h && hl && hl < 256;
+    for (size_t i = 0; ok && i < hl; i++)
+        ok = h[i] == ',' || h[i] == ' ' || h[i] == '-' || (h[i] >= '0' && h[i] <= '9') ||
+             ((h[i] | 32) >= 'a' && (h[i] | 32) <= 'z');
+    if (ok)
+        http_extra(c, "Access-Control-Allow-Headers: %.*s\r\n", (int)hl, h);
+    return 1;
 }
 
 /* RateLimit-* fields (the IETF httpapi draft's names): the burst, what is

@@ -26,6 +26,7 @@
 #define CONFIG_ROUTES_MAX 128
 #define CONFIG_PATTERN_MAX 255
 #define CONFIG_PARAMS_MAX 8             /* :params in one route pattern */
+#define CONFIG_CORS_MAX 8               /* origins in one route's cors option */
 #define CONFIG_SQL_MAX 8                /* statements in one sql route */
 #define CONFIG_MIGRATIONS_MAX 256
 #define CONFIG_TEXT_MAX (64 * 1024)     /* the arena of strings */
@@ -136,6 +137,11 @@ struct config_route {
     const char *cache_control;
     const char *index;              /* static directories: "index.html" */
     uint32_t rate_per_min, rate_burst;  /* 0: no rate limit */
+    /* CORS: allowed origins ("https://app.example"), or cors_any for "*";
+     * credentials allowed (never with "*"). ncors 0 and !cors_any: none. */
+    const char *cors[CONFIG_CORS_MAX];
+    unsigned ncors;
+    int cors_any, cors_credentials;
     uint32_t line, col;             /* of the kind, for messages */
 };
 

@@ -207,12 +207,66 @@ static const char *check_pattern(const char *p, char *shape, int *wild)
     return NULL;
 }
 
+/* An origin as browsers send it (RFC 6454 section 6.1): scheme "://" host
+ * [":" port], lower case, no path. */
+static int origin_ok(const char *s)
+{
+    const char *h = !strncmp(s, "https://", 8) ? s + 8 : !strncmp(s, "http://", 7) ? s + 7 : NULL;
+    if (!h || !*h)
+        return 0;
+    int colon = 0;
+    for (const char *p = h; *p; p++) {
+        if (*p == ':') {
+            if (colon++ || !p[1])
+                return 0;
+        } else if (colon ? !(*p >= '0' && *p <= '9')
+                         : !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* cors ORIGIN... [credentials] | cors * */
+static int route_cors(struct vctx *v, const struct conf_node *o, struct config_route *r)
+{
+    const char *usage = "e.g. cors https://app.example.com credentials";
+    if (kit_no_block(v, o) < 0)
+        return -1;
+    if (o->nargs == 0)
+        return verr(v, o->line, o->col, "'cors' takes the allowed origins (%s)", usage);
+    for (unsigned i = 0; i < o->nargs; i++) {
+        const char *s = kit_arg(v, o, i)->s;
+        if (!strcmp(s, "credentials")) {
+            r->cors_credentials = 1;
+        } else if (!strcmp(s, "*")) {
+            r->cors_any = 1;
+        } else if (!origin_ok(s)) {
+            return verr_arg(v, o, i, "'%s' is not an origin: scheme://host[:port] in lower case, no "
+                            "path or trailing '/' (%s)", s, usage);
+        } else if (r->ncors == CONFIG_CORS_MAX) {
+            return verr_arg(v, o, i, "more than %d origins", CONFIG_CORS_MAX);
+        } else if (!(r->cors[r->ncors++] = kit_keep(v, o, s))) {
+            return -1;
+        }
+    }
+    /* The Fetch standard forbids "*" with credentials; a list of origins is
+     * the way to allow credentials. */
+    if (r->cors_any && r->cors_credentials)
+        return verr(v, o->line, o->col, "'cors *' cannot allow credentials: list the origins instead");
+    if (r->cors_any && r->ncors)
+        return verr(v, o->line, o->col, "'cors *' already allows every origin: drop the others");
+    if (!r->cors_any && !r->ncors)
+        return verr(v, o->line, o->col, "'cors' needs at least one origin (%s)", usage);
+    return 0;
+}
+
 /* The route's options block. */
 static int route_options(struct vctx *v, const struct conf_node *n, struct config_route *r)
 {
     struct slot slot[] = { { "body-max", NULL, 0 }, { "cache-control", NULL, 0 },
-                           { "index", NULL, 0 }, { "rate-limit", NULL, 0 } };
-    if (kit_collect_in(v, n, "a route's options", slot, 4) < 0)
+                           { "index", NULL, 0 }, { "rate-limit", NULL, 0 }, { "cors", NULL, 0 } };
+    if (kit_collect_in(v, n, "a route's options", slot, 5) < 0)
         return -1;
     uint64_t x;
     if (slot[0].node) {
@@ -270,6 +324,8 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
             r->rate_burst = (uint32_t)x;
         }
     }
+    if (slot[4].node && route_cors(v, slot[4].node, r) < 0)
+        return -1;
     return 0;
 }
 
@@ -463,7 +519,7 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             sb_quoted(b, r->sql[k]);
         }
         int opts = r->has_body_max || r->cache_control || (r->index && strcmp(r->index, "index.html")) ||
-                   r->rate_per_min;
+                   r->rate_per_min || r->ncors || r->cors_any;
         if (!opts) {
             sb_printf(b, "\n");
             continue;
@@ -486,6 +542,14 @@ void config_show_routes(const struct config *c, struct sbuf *b)
                 sb_printf(b, "        rate-limit %u/s burst %u\n", r->rate_per_min / 60, r->rate_burst);
             else
                 sb_printf(b, "        rate-limit %u/m burst %u\n", r->rate_per_min, r->rate_burst);
+        }
+        if (r->ncors || r->cors_any) {
+            sb_printf(b, "        cors");
+            if (r->cors_any)
+                sb_printf(b, " *");
+            for (unsigned k = 0; k < r->ncors; k++)
+                sb_printf(b, " %s", r->cors[k]);
+            sb_printf(b, "%s\n", r->cors_credentials ? " credentials" : "");
         }
         sb_printf(b, "    }\n");
     }

@@ -41,6 +41,8 @@ limits {
 routes {
     GET /healthz health
     GET /limited health { rate-limit 60/m burst 3 }
+    GET,POST /cors/open health { cors * }
+    GET,PUT /cors/app handler app { cors https://app.example http://localhost:3000 credentials }
     GET /readyz ready
     GET /metrics metrics
     GET /old/* redirect 301 /new/*
@@ -369,6 +371,33 @@ def test_rate_limit_per_client_with_headers(guest):
     assert r.status == 200
     r, _ = get(guest, "/healthz")                            # other routes are not limited
     assert r.status == 200 and r.getheader("RateLimit-Limit") is None
+
+
+def test_cors_allow_list_preflight_and_vary(guest):
+    r, _ = get(guest, "/cors/app", {"Origin": "https://app.example"})
+    assert r.getheader("Access-Control-Allow-Origin") == "https://app.example"
+    assert r.getheader("Access-Control-Allow-Credentials") == "true"
+    assert "Origin" in r.getheader("Vary") and "X-Request-Id" in r.getheader("Access-Control-Expose-Headers")
+    r, _ = get(guest, "/cors/app", {"Origin": "https://evil.example"})
+    assert r.getheader("Access-Control-Allow-Origin") is None and r.getheader("Vary") == "Origin"
+    r, _ = get(guest, "/cors/open", {"Origin": "https://anyone.example"})
+    assert r.getheader("Access-Control-Allow-Origin") == "*"
+    assert r.getheader("Access-Control-Allow-Credentials") is None     # never * with credentials
+    # Preflight for the route the real method reaches.
+    pre = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT",
+           "Access-Control-Request-Headers": "content-type, x-request-id"}
+    r, _ = get(guest, "/cors/app", pre, method="OPTIONS")
+    assert r.status == 204
+    assert r.getheader("Access-Control-Allow-Origin") == "http://localhost:3000"
+    assert r.getheader("Access-Control-Allow-Methods") == "GET, HEAD, PUT"
+    assert r.getheader("Access-Control-Allow-Headers") == "content-type, x-request-id"
+    assert r.getheader("Access-Control-Max-Age") == "600"
+    r, data = get(guest, "/cors/app", dict(pre, Origin="https://evil.example"), method="OPTIONS")
+    assert r.status == 403 and r.getheader("Access-Control-Allow-Origin") is None
+    r, _ = get(guest, "/cors/app", dict(pre, **{"Access-Control-Request-Method": "DELETE"}), method="OPTIONS")
+    assert r.status == 204 and r.getheader("Access-Control-Allow-Origin") is None   # no DELETE route: plain OPTIONS
+    r, _ = get(guest, "/healthz", {"Origin": "https://app.example"})
+    assert r.getheader("Access-Control-Allow-Origin") is None and r.getheader("Vary") is None
 
 
 def test_keepalive_pipelining_and_request_cap(guest):
