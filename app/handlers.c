@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/handler_api.h"
 #include "app/http_resp.h"
 #include "app/static.h"
 #include "app/url.h"
@@ -237,6 +238,87 @@ static void metrics(struct http_server *srv, struct conn *c)
     http_body_owned(c, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 }
 
+/* ---- C handlers (app/handler_api.h) ---- */
+
+extern const struct handler_entry handler_table[];
+
+struct handler_ctx {
+    struct conn *c;
+    const struct url_path *u;
+    const struct router_match *m;
+    int answered;
+};
+
+const char *handler_method(const struct handler_ctx *h) { return http_method_name(h->c->rq.method); }
+const char *handler_request_id(const struct handler_ctx *h) { return h->c->reqid; }
+
+const char *handler_param(const struct handler_ctx *h, const char *pname)
+{
+    size_t k = strlen(pname);
+    for (unsigned i = 0; i < h->m->nparams; i++)
+        if (h->m->param[i].name_len == k && memcmp(h->m->param[i].name, pname, k) == 0)
+            return h->u->buf + h->u->seg[h->m->param[i].seg].off;
+    return NULL;
+}
+
+const char *handler_query(const struct handler_ctx *h, const char *key, char *buf, size_t cap)
+{
+    const struct http_request *rq = &h->c->rq;
+    char k[128];
+    size_t pos = 0;
+    int r;
+    while ((r = url_query_next(h->c->in + rq->query.off, rq->query.len, &pos, k, sizeof k, buf, cap)) != 0)
+        if (r > 0 && strcmp(k, key) == 0)
+            return buf;
+    return NULL;
+}
+
+const char *handler_header(const struct handler_ctx *h, const char *hname, size_t *len)
+{
+    return http_header(h->c->in, &h->c->rq, hname, len);
+}
+
+void handler_reply(struct handler_ctx *h, int status, const char *type, const void *body, size_t len)
+{
+    if (h->answered)
+        return;
+    h->answered = 1;
+    http_begin(h->c, status);
+    http_body(h->c, type, body, len, 0);
+}
+
+void handler_reply_json(struct handler_ctx *h, int status, const char *json)
+{
+    handler_reply(h, status, "application/json", json, strlen(json));
+}
+
+size_t handler_json_escape(const char *s, char *out, size_t cap)
+{
+    return json_escape(s, strlen(s), out, cap);
+}
+
+const struct handler_entry *handler_lookup(const char *hname)
+{
+    for (const struct handler_entry *e = handler_table; e->name; e++)
+        if (strcmp(e->name, hname) == 0)
+            return e;
+    return NULL;
+}
+
+static void run_handler(struct conn *c, const struct config_route *r, const struct url_path *u,
+                        const struct router_match *m)
+{
+    const struct handler_entry *e = handler_lookup(r->target);
+    if (!e) {
+        http_error(c, 501, "no handler by that name is built into this image");
+        return;
+    }
+    struct handler_ctx h = { c, u, m, 0 };
+    e->fn(&h);
+    if (!h.answered)
+        http_error(c, 500, "the handler gave no answer");
+}
+
 /* ---- dispatch ---- */
 
 static void rate_headers(struct conn *c, const struct rl_result *l);
@@ -412,7 +494,7 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         http_error(c, 503, "the data store is not available in this build yet");
         break;
     case CONFIG_ROUTE_HANDLER:
-        http_error(c, 501, "no handler by that name is built into this image");
+        run_handler(c, r, u, &m);
         break;
     }
 }

@@ -77,6 +77,8 @@ void http_error(struct conn *c, int status, const char *message);
 /* Route the parsed request and prepare its response (or leave the state
  * for the server to read a body first: c->body_max set). */
 void handlers_route(struct http_server *srv, struct conn *c);
+/* The C handler registered under name, or NULL (app/handler_table.c). */
+const struct handler_entry *handler_lookup(const char *name);
 /* Count a finished response (status, route, latency) for the metrics. */
 void handlers_count(struct http_server *srv, struct conn *c);
 

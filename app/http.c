@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/handler_api.h"
 #include "app/handlers.h"
 #include "app/http_parse.h"
 #include "app/http_resp.h"
@@ -583,6 +584,11 @@ int app_start(const struct config *cfg, uint16_t port)
         free_list = &pool[i];
     }
     srv.npool = npool;
+    for (unsigned i = 0; i < cfg->nroutes; i++)
+        if (cfg->routes[i].kind == CONFIG_ROUTE_HANDLER && !handler_lookup(cfg->routes[i].target))
+            log_warn("http", "route %s (appliance.conf line %u): no C handler '%s' is built into this "
+                     "image; it answers 501", cfg->routes[i].pattern, cfg->routes[i].line,
+                     cfg->routes[i].target);
     if (stream_listen(port, &ops, NULL) < 0)
         return -1;
     loop_timer_add(clock_monotonic_ns() + TICK_NS, tick, NULL);

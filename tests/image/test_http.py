@@ -48,6 +48,7 @@ routes {
     GET /old/* redirect 301 /new/*
     GET /go redirect 302 https://example.com/landing
     GET /favicon.ico static www/favicon.ico
+    GET /hello/:name handler hello
     GET /api/users/me handler current_user
     GET,DELETE /api/users/:id handler user
     PUT /api/users/:id handler user { body-max 4k }
@@ -398,6 +399,21 @@ def test_cors_allow_list_preflight_and_vary(guest):
     assert r.status == 204 and r.getheader("Access-Control-Allow-Origin") is None   # no DELETE route: plain OPTIONS
     r, _ = get(guest, "/healthz", {"Origin": "https://app.example"})
     assert r.getheader("Access-Control-Allow-Origin") is None and r.getheader("Vary") is None
+
+
+def test_c_handler_example(guest):
+    r, data = get(guest, "/hello/Ada%20L.")
+    assert r.status == 200 and r.getheader("Content-Type") == "application/json"
+    assert json.loads(data) == {"hello": "Ada L.", "lang": "en", "greeting": "hello", "has_user_agent": False}
+    r, data = get(guest, "/hello/%22q%22?lang=fr", {"User-Agent": "t"})
+    assert json.loads(data) == {"hello": '"q"', "lang": "fr", "greeting": "bonjour", "has_user_agent": True}
+    r, data = get(guest, "/hello/x?lang=de")
+    assert r.status == 400 and json.loads(data)["error"]["message"] == "lang is en or fr"
+    # A route naming a handler the image lacks: 501, and a warning at boot.
+    r, _ = get(guest, "/api/users/me")
+    assert r.status == 501
+    assert re.search(r"WARN  http: route /api/users/me \(appliance.conf line \d+\): no C handler "
+                     r"'current_user' is built into this image", guest.output)
 
 
 def test_keepalive_pipelining_and_request_cap(guest):

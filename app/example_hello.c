@@ -1,0 +1,30 @@
+/* app/example_hello.c: the example C handler (docs/http.md, "C handlers").
+ *
+ *   GET /hello/:name handler hello      -> {"hello":"NAME","lang":"en"}
+ *   GET /hello/:name?lang=fr            -> {"hello":"NAME","lang":"fr"}
+ *
+ * It shows the whole interface: a path parameter, a query value, a header,
+ * JSON escaping of what the client sent, and an error answer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/handler_api.h"
+
+void example_hello(struct handler_ctx *h)
+{
+    const char *name = handler_param(h, "name");
+    char lang[16];
+    if (!handler_query(h, "lang", lang, sizeof lang))
+        strcpy(lang, "en");
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0) {
+        handler_reply_json(h, 400, "{\"error\":{\"status\":400,\"message\":\"lang is en or fr\"}}");
+        return;
+    }
+    char who[256], json[400];
+    handler_json_escape(name ? name : "world", who, sizeof who);
+    size_t ua_len;
+    const char *ua = handler_header(h, "user-agent", &ua_len);
+    snprintf(json, sizeof json, "{\"hello\":\"%s\",\"lang\":\"%s\",\"greeting\":\"%s\",\"has_user_agent\":%s}",
+             who, lang, strcmp(lang, "fr") ? "hello" : "bonjour", ua ? "true" : "false");
+    handler_reply_json(h, 200, json);
+}
