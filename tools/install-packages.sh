@@ -14,6 +14,7 @@ pkgs=(
   iproute2 procps                              # tests: ss, pgrep, netns
   dnsmasq-base iputils-ping                    # tests: DHCP server, ping in a netns
   nmap hping3                                  # tests: port scans and crafted packets at the firewall
+  nginx-light slowhttptest wrk                 # tests and benchmarks: the HTTP reference, slow clients, load
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -27,5 +28,16 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages with services (nginx) must not start them: tests run their own
+# copies on loopback. policy-rc.d answering 101 tells invoke-rc.d so.
+policy=/usr/sbin/policy-rc.d
+made_policy=
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  made_policy=1
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
