@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""bench-http.py: HTTP requests per second and p99 latency with wrk, the
+appliance beside Debian's nginx serving the same 1 KB file, on this
+machine. Needs root. Not part of make test (docs/benchmarks.md).
+
+Appliance: QEMU (TCG unless ACCEL=kvm) in a namespace with a tap, a blob
+with one static route. nginx: one worker in a namespace over a veth pair
+(the same wire shape: a client namespace and a server end). wrk runs in
+the client namespace: keep-alive, then a new connection per request
+(Connection: close), DURATION seconds each with CONNS connections.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+DURATION = int(os.environ.get("DURATION", "10"))
+CONNS = int(os.environ.get("CONNS", "16"))
+BODY = (b"x" * 1023) + b"\n"
+
+
+def sh(*a, check=True, **kw):
+    return subprocess.run(list(a), check=check, capture_output=True, text=True, **kw)
+
+
+def wrk(ex, url, close):
+    args = [*ex, "wrk", "-t", "2", "-c", str(CONNS), "-d", f"{DURATION}s", "--latency", url]
+    if close:
+        args[1:1] = []
+        args += ["-H", "Connection: close"]
+    out = sh(*args, timeout=DURATION + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    p99 = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p99, int(errs.group(1)) if errs else 0
+
+
+def appliance(d):
+    from qemu import Guest
+    conf = d / "appliance.conf"
+    conf.write_text("network {\n    address 192.0.2.10/24\n}\nfirewall {\n    inbound tcp 80 from any\n}\n"
+                    "limits {\n    connections 512\n}\nroutes {\n    GET /* static www\n}\n")
+    (d / "www").mkdir()
+    (d / "www" / "1k.txt").write_bytes(BODY)
+    sh(os.path.join(ROOT, "build", "apctl"), "pack", str(conf), "-o", str(d / "blob"))
+    ns = f"apbh-{os.getpid()}"
+    ex = ["ip", "netns", "exec", ns]
+    sh("ip", "netns", "add", ns)
+    try:
+        sh(*ex, "ip", "link", "set", "lo", "up")
+        sh(*ex, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
+        sh(*ex, "ip", "addr", "add", "192.0.2.1/24", "dev", "tap0")
+        sh(*ex, "ip", "link", "set", "tap0", "up")
+        with Guest("log=warn", prefix=ex, extra=["-initrd", str(d / "blob"),
+                   "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+                   "-device", "virtio-net-pci,netdev=n0"]) as g:
+            time.sleep(3)
+            url = "http://192.0.2.10/1k.txt"
+            assert sh(*ex, "curl", "-s", url).stdout.encode() == BODY
+            return wrk(ex, url, False), wrk(ex, url, True)
+    finally:
+        sh("ip", "netns", "del", ns, check=False)
+
+
+def nginx(d):
+    a, b = f"apbn-a-{os.getpid()}", f"apbn-b-{os.getpid()}"
+    for ns in (a, b):
+        sh("ip", "netns", "add", ns)
+    (d / "www").mkdir()
+    (d / "www" / "1k.txt").write_bytes(BODY)
+    (d / "nginx.conf").write_text(
+        f"user root;\nworker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{ access_log off; server {{ listen 192.0.2.2:80; root {d}/www; }} }}\n")
+    try:
+        sh("ip", "link", "add", "vbh0", "netns", a, "type", "veth", "peer", "name", "vbh1", "netns", b)
+        sh("ip", "netns", "exec", a, "ip", "addr", "add", "192.0.2.1/24", "dev", "vbh0")
+        sh("ip", "netns", "exec", b, "ip", "addr", "add", "192.0.2.2/24", "dev", "vbh1")
+        for ns, dev in ((a, "vbh0"), (b, "vbh1")):
+            sh("ip", "netns", "exec", ns, "ip", "link", "set", dev, "up")
+            sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        srv = subprocess.Popen(["ip", "netns", "exec", b, "nginx", "-p", str(d), "-c", str(d / "nginx.conf")])
+        time.sleep(1)
+        ex = ["ip", "netns", "exec", a]
+        url = "http://192.0.2.2/1k.txt"
+        try:
+            return wrk(ex, url, False), wrk(ex, url, True)
+        finally:
+            srv.terminate()
+            srv.wait()
+    finally:
+        for ns in (a, b):
+            sh("ip", "netns", "del", ns, check=False)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
+        from pathlib import Path
+        app = appliance(Path(t1))
+        ref = nginx(Path(t2))
+    print(f"{'figure':36s} {'appliance':>10s} {'nginx':>10s} {'ratio':>7s}")
+    for i, mode in enumerate(["keep-alive", "new connection each"]):
+        (ar, ap, ae), (nr, np_, ne) = app[i], ref[i]
+        print(f"{'requests/s, ' + mode:36s} {ar:10.0f} {nr:10.0f} {ar / nr:7.3f}")
+        print(f"{'p99 latency ms, ' + mode:36s} {ap:10.2f} {np_:10.2f} {ap / np_:7.3f}")
+        if ae or ne:
+            print(f"  non-2xx responses: appliance {ae}, nginx {ne}")
+    print(f"(wrk -t2 -c{CONNS} -d{DURATION}s, a 1 KB static file; accel {os.environ.get('ACCEL', 'tcg')}; "
+          "nginx: one worker over veth)")
+
+
+if __name__ == "__main__":
+    main()
