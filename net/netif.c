@@ -27,6 +27,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/dhcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
@@ -142,6 +143,38 @@ static void lwip_timer_fired(void *arg)
     lwip_timer_id = 0;
 }
 
+/* RFC 6191: a SYN whose sequence number is past everything the old
+ * connection saw may take the ports of a connection in TIME-WAIT. lwIP
+ * answers such a SYN with an ACK or RST instead (tcp_timewait_input), and
+ * the client retries a second later: a server that closes first (every
+ * "Connection: close") would stall clients that reuse ports. The TIME-WAIT
+ * pcb is dropped here, before lwIP sees the SYN. Frames passed the
+ * firewall, so the headers are whole. */
+static uint64_t tw_reused;
+
+static void timewait_reuse(const uint8_t *f, size_t len)
+{
+    if (len < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != 6)
+        return;
+    const uint8_t *ip = f + 14, *t = ip + (ip[0] & 15) * 4;
+    if (t + 20 > f + len || (t[13] & 0x12) != 0x02)
+        return;                                 /* not an opening SYN */
+    u16_t sport = (u16_t)(t[0] << 8 | t[1]), dport = (u16_t)(t[2] << 8 | t[3]);
+    u32_t seq = (u32_t)t[4] << 24 | (u32_t)t[5] << 16 | (u32_t)t[6] << 8 | t[7];
+    ip4_addr_t src;
+    memcpy(&src, ip + 12, 4);
+    for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
+        if (pcb->remote_port == sport && pcb->local_port == dport &&
+            ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &src)) {
+            if (TCP_SEQ_GT(seq, pcb->rcv_nxt)) {
+                tcp_abort(pcb);                 /* frees a TIME-WAIT pcb without a segment */
+                tw_reused++;
+            }
+            return;
+        }
+    }
+}
+
 static int net_poll(void *arg)
 {
     (void)arg;
@@ -155,9 +188,14 @@ static int net_poll(void *arg)
         struct pbuf *p = spare;
         spare = NULL;
         pbuf_realloc(p, (u16_t)n);
-        if (!firewall_in(p->payload, (size_t)n) || nif.input(p, &nif) != ERR_OK)
-            pbuf_free(p);
         work = 1;
+        if (!firewall_in(p->payload, (size_t)n)) {
+            pbuf_free(p);
+            continue;
+        }
+        timewait_reuse(p->payload, (size_t)n);
+        if (nif.input(p, &nif) != ERR_OK)
+            pbuf_free(p);
     }
     uint64_t now = clock_monotonic_ns();
     if (now >= next_link_poll) {
@@ -230,10 +268,12 @@ void net_log_stats(void)
         return;
     const struct netdev_stats *d = &dev->stats;
     log_info("net", "%s: rx %llu frames %llu bytes (%llu dropped), tx %llu frames %llu bytes "
-             "(ring full %llu times), backlog %u queued %llu dropped, bad used %llu", dev->name,
+             "(ring full %llu times), backlog %u queued %llu dropped, bad used %llu; TIME-WAIT reused %llu",
+             dev->name,
              (unsigned long long)d->rx_frames, (unsigned long long)d->rx_bytes,
              (unsigned long long)d->rx_dropped, (unsigned long long)d->tx_frames,
              (unsigned long long)d->tx_bytes, (unsigned long long)d->tx_busy, bl_len,
-             (unsigned long long)tx_dropped, (unsigned long long)d->bad_used);
+             (unsigned long long)tx_dropped, (unsigned long long)d->bad_used,
+             (unsigned long long)tw_reused);
     net_firewall_log_stats();
 }

@@ -37,6 +37,11 @@ def wrk(ex, url, close):
     m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     p99 = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1000.0}[m.group(2)]
     errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: (.*)", out)
+    if sock or os.environ.get("VERBOSE"):
+        print(f"  {url} close={close}: {sock.group(0) if sock else ''}", file=sys.stderr)
+        if os.environ.get("VERBOSE"):
+            print(out, file=sys.stderr)
     return rps, p99, int(errs.group(1)) if errs else 0
 
 

@@ -61,3 +61,40 @@ def test_fifty_parallel_transfers_on_the_tap_path(netns):
         client = os.path.join(ROOT, "tests", "netclient.py")
         r = sh(*netns, "/usr/bin/python3", client, "192.0.2.10", "7", "200000", "50", timeout=120)
         assert r.stdout.strip() == "50", r.stdout + r.stderr
+
+
+def test_a_client_reusing_its_port_after_the_server_closed_connects_at_once(netns, tmp_path):
+    # The server closes first (Connection: close), so its side of each
+    # connection waits in TIME-WAIT; a client that reuses its port with a
+    # higher sequence number must still get in at once (RFC 6191), not
+    # after a SYN retransmission a second later.
+    code = r'''
+import socket, sys, time
+worst = 0
+for i in range(6):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("192.0.2.1", 40123))
+    t0 = time.monotonic()
+    s.settimeout(5)
+    s.connect(("192.0.2.10", 80))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    assert data.startswith(b"HTTP/1.1 200"), data
+    s.close()
+    worst = max(worst, time.monotonic() - t0)
+    time.sleep(0.05)
+print("%.3f" % worst)
+'''
+    with tap_guest(netns, "ip=192.0.2.10/24") as g:
+        g.wait_for(r"listening on 192\.0\.2\.10")
+        r = sh(*netns, "/usr/bin/python3", "-c", code, timeout=60, check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert float(r.stdout) < 0.5, r.stdout
+        g.send("net")
+        g.wait_for(r"TIME-WAIT reused [1-9]")
