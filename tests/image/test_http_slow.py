@@ -86,3 +86,43 @@ def test_slow_clients_do_not_starve_others(netns, tmp_path, mode):
         kind = "header" if mode == "-H" else "body"
         _, m = g.wait_for(rf"http: connections: .*timeouts: .*{kind} (\d+)")
         assert int(m.group(1)) >= 10, g.output[-2000:]
+
+
+def test_a_client_that_stops_reading_is_reset_after_the_send_timeout(netns, tmp_path):
+    conf = CONF.replace("body-timeout 3s", "body-timeout 3s\n    send-timeout 2s")
+    (tmp_path / "appliance.conf").write_text(conf)
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.html").write_text("<h1>still here</h1>\n")
+    (tmp_path / "www" / "big.bin").write_bytes(os.urandom(4 << 20))
+    r = subprocess.run([APCTL, "pack", str(tmp_path / "appliance.conf"), "-o", str(tmp_path / "blob")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    code = r'''
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("192.0.2.10", 80))
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(5)                       # never read: the window closes
+s.settimeout(5)
+got = 0
+try:
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        got += len(b)
+    print("eof", got)
+except ConnectionResetError:
+    print("reset", got)
+'''
+    with tap_guest(netns, "", extra=["-initrd", str(tmp_path / "blob")]) as g:
+        g.wait_for(rf"listening on {GUEST}")
+        out = sh(*netns, "/usr/bin/python3", "-c", code, timeout=60, check=False).stdout.split()
+        assert out and out[0] in ("reset", "eof") and int(out[1]) < 4 << 20, out
+        g.send("http")
+        g.wait_for(r"http: connections: .*send [1-9]")
+        # Others are still served.
+        r = sh(*netns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+               f"http://{GUEST}/", check=False)
+        assert r.stdout == "200"
