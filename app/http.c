@@ -266,17 +266,17 @@ out:
     return 0;
 }
 
-static void process(struct conn *c);
-
-/* The response is out: log, then the next request or the end. */
-static void finish(struct conn *c)
+/* The response is out: log, then the next request (1) or the end (0).
+ * The caller's loop goes on: no recursion, however many requests a
+ * client pipelines. */
+static int finish(struct conn *c)
 {
     access_log(c);
     handlers_count(&srv, c);
     c->requests++;
     if (c->close_after) {
         conn_close(c);
-        return;
+        return 0;
     }
     /* Pipelined bytes after this request move to the front. */
     size_t used = c->consumed;
@@ -288,7 +288,7 @@ static void finish(struct conn *c)
     c->reqid[0] = 0;
     c->t_start = clock_monotonic_ns();
     c->deadline = now_ms() + (c->in_len ? srv.lim.header_timeout_ms : srv.lim.keepalive_timeout_ms);
-    process(c);
+    return 1;
 }
 
 /* Body bytes p[0..n): how many belong to the body (the rest is the next
@@ -297,7 +297,7 @@ static void finish(struct conn *c)
 static long body_feed(struct conn *c, const char *p, size_t n, int *done)
 {
     if (c->rq.chunked) {
-        char out[DISCARD_CHUNK];
+        static char out[DISCARD_CHUNK];         /* one loop, one caller: off the stack */
         size_t on = sizeof out;
         long r = http_chunked_feed(&c->chunk, p, n, out, &on, done);
         if (r < 0)
@@ -316,7 +316,7 @@ static long body_feed(struct conn *c, const char *p, size_t n, int *done)
  * c->consumed), 0 for more later, -1 the client left, -2/-3 as above. */
 static int read_body(struct conn *c)
 {
-    char tmp[DISCARD_CHUNK];
+    static char tmp[DISCARD_CHUNK];
     int done = 0;
     while (c->consumed < c->in_len) {           /* what came with the head first */
         long u = body_feed(c, c->in + c->consumed, c->in_len - c->consumed, &done);
@@ -433,10 +433,9 @@ static void process(struct conn *c)
             continue;
         }
         if (c->state == C_WRITE) {
-            if (!pump(c))
+            if (!pump(c) || !finish(c))
                 return;
-            finish(c);
-            return;
+            continue;
         }
         return;
     }

@@ -521,3 +521,26 @@ def test_full_pool_refuses_newcomers_and_serves_again(tmp_path):
             s.close()
         g.send("http")
         g.wait_for(r"http: connections: .*accepted, [1-9]\d* refused")
+
+
+def test_a_long_pipeline_is_answered_in_order(tmp_path):
+    # Default head limits (a 24 KiB buffer holds ~650 of these requests at
+    # once) and no request cap to speak of: every answer, in order, and
+    # the server stays up.
+    conf = "\n".join(line for line in CONF.splitlines()
+                     if not re.match(r"\s+(request-line-max|header-max|keepalive-requests)", line))
+    with http_guest(pack(tmp_path, conf + "\n")) as g:
+        g.wait_for(r"boot: listening on")
+        n = 900
+        reqs = b"".join(f"GET /healthz HTTP/1.1\r\n{H}X-Request-Id: r{i}\r\n\r\n".encode() for i in range(n))
+        with socket.create_connection(("127.0.0.1", g.port), timeout=30) as s:
+            s.sendall(reqs + f"GET /healthz HTTP/1.1\r\n{H}Connection: close\r\n\r\n".encode())
+            out = b""
+            while True:
+                b = s.recv(1 << 16)
+                if not b:
+                    break
+                out += b
+        assert statuses(out) == [200] * (n + 1)
+        ids = re.findall(rb"X-Request-Id: (r\d+)", out)
+        assert ids == [f"r{i}".encode() for i in range(n)]
