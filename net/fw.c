@@ -74,6 +74,7 @@ struct fw *fw_init(void *mem, size_t size, const struct config_firewall *cfg, ui
     fw->timeout_ms[FWC_TCP_OPEN] = 60000;
     fw->timeout_ms[FWC_TCP_EST] = (uint64_t)cfg->tcp_established * 1000;
     fw->timeout_ms[FWC_TCP_CLOSING] = 120000;
+    fw->timeout_ms[FWC_TCP_DONE] = 120000;
     fw->timeout_ms[FWC_TCP_CLOSED] = 10000;
     fw->timeout_ms[FWC_UDP] = (uint64_t)cfg->udp * 1000;
     fw->timeout_ms[FWC_UDP_STREAM] = (uint64_t)cfg->udp_stream * 1000;

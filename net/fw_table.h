@@ -22,6 +22,7 @@ enum fw_class {
     FWC_TCP_OPEN,       /* handshake under way: 60 s */
     FWC_TCP_EST,        /* tcp-established-timeout */
     FWC_TCP_CLOSING,    /* a FIN seen: 120 s */
+    FWC_TCP_DONE,       /* FINs from both sides: 120 s, and first to go when full */
     FWC_TCP_CLOSED,     /* an RST seen: 10 s */
     FWC_UDP,            /* udp-timeout */
     FWC_UDP_STREAM,     /* udp-stream-timeout */

@@ -3,9 +3,9 @@
  *
  * The table is fixed at init: a free list, hash chains and per-class idle
  * lists, all indices into one array. When it is full, expired flows are
- * reclaimed first, then the oldest flow that never got going (a closed
- * TCP flow, then a half-open one, then a UDP flow that is not a stream)
- * is evicted, as Linux's conntrack "early drop" does, so a SYN or UDP
+ * reclaimed first, then the oldest flow that is over or never got going
+ * (a TCP flow closed by FINs from both sides, then one closed by an RST,
+ * then a half-open one, then a UDP flow that is not a stream) is evicted, as Linux's conntrack "early drop" does, so a SYN or UDP
  * flood cannot lock out new clients for a whole timeout. Established TCP
  * flows, UDP streams and ICMP and other flows are never evicted.
  *
@@ -124,7 +124,7 @@ void track_reap(struct fw *fw, uint64_t now)
 struct fw_flow *track_new(struct fw *fw, const struct fw_key *k, enum fw_class cls, uint64_t now)
 {
     if (!fw->free_head) {
-        static const enum fw_class early[] = { FWC_TCP_CLOSED, FWC_TCP_OPEN, FWC_UDP };
+        static const enum fw_class early[] = { FWC_TCP_DONE, FWC_TCP_CLOSED, FWC_TCP_OPEN, FWC_UDP };
         for (unsigned c = 0; c < sizeof early / sizeof early[0] && !fw->free_head; c++) {
             if (fw->head[early[c]]) {
                 track_free(fw, &fw->flow[fw->head[early[c]]]);
@@ -174,7 +174,7 @@ static enum fw_class tcp_class(const struct fw_flow *f)
 {
     switch (f->state) {
     case TCP_EST: return FWC_TCP_EST;
-    case TCP_FIN: return FWC_TCP_CLOSING;
+    case TCP_FIN: return f->fin == 3 ? FWC_TCP_DONE : FWC_TCP_CLOSING;
     case TCP_CLOSED: return FWC_TCP_CLOSED;
     default: return FWC_TCP_OPEN;
     }

@@ -226,7 +226,7 @@ static void test_tcp(void)
     CHECK_U64(in(&k), FW_PASS_TRACKED);                       /* one FIN only: not reopened */
     k = tcp(US, 443, P, 1234, FIN | ACK, 6001, 1102);
     CHECK_U64(out(&k), FW_PASS_TRACKED);
-    CHECK(f->fin == 3);
+    CHECK(f->fin == 3 && f->cls == FWC_TCP_DONE);
     k = tcp(P, 1234, US, 443, ACK, 1102, 6002);
     CHECK_U64(in(&k), FW_PASS_TRACKED);
     k = tcp(P, 1234, US, 443, SYN, 90000, 0);
@@ -523,6 +523,30 @@ static void test_table_full(void)
     CHECK(flow_of(IP(198, 51, 100, 4), 7, 443)->state == TCP_EST);
     CHECK_U64(fw_stats(fw)->flows_now, 64);
     CHECK_U64(fw_stats(fw)->flows_peak, 64);
+    /* Finished connections (FINs both ways) go first: a table full of them
+     * never keeps a new client out (short HTTP connections fill it at
+     * 4096 / 120 s = 34 a second otherwise). */
+    start(64);
+    for (unsigned i = 0; i < 64; i++) {
+        handshake(IP(198, 51, 100, 6), (uint16_t)(2000 + i), 0);
+        struct pk fa = tcp(IP(198, 51, 100, 6), (uint16_t)(2000 + i), US, 443, FIN | ACK, 1001, 5001);
+        CHECK_U64(in(&fa), FW_PASS_TRACKED);
+        fa = tcp(US, 443, IP(198, 51, 100, 6), (uint16_t)(2000 + i), FIN | ACK, 5001, 1002);
+        CHECK_U64(out(&fa), FW_PASS_TRACKED);
+        now++;
+    }
+    for (unsigned i = 0; i < 64; i++)
+        handshake(IP(198, 51, 100, 7), (uint16_t)(3000 + i), 0);
+    CHECK_U64(fw_stats(fw)->flows_evicted, 64);
+    CHECK_U64(fw_stats(fw)->count[FW_IN][FW_DROP_TABLE_FULL], 0);
+    /* A half-closed connection (one FIN) still carries data: kept. */
+    start(64);
+    for (unsigned i = 0; i < 64; i++) {
+        handshake(IP(198, 51, 100, 8), (uint16_t)(4000 + i), 0);
+        struct pk fa = tcp(IP(198, 51, 100, 8), (uint16_t)(4000 + i), US, 443, FIN | ACK, 1001, 5001);
+        CHECK_U64(in(&fa), FW_PASS_TRACKED);
+    }
+    CHECK_U64(in(&k), FW_DROP_TABLE_FULL);
     /* UDP flows that are not streams make room too. */
     start(64);
     for (unsigned i = 0; i < 64; i++) {
