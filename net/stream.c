@@ -117,18 +117,36 @@ static void on_err(void *arg, err_t err)
     ops->on_closed(ctx, err == ERR_RST ? "reset by the client" : "connection error");
 }
 
+static err_t on_poll(void *arg, struct tcp_pcb *pcb);
+
+/* Hand the pcb to lwIP for a graceful close. The callbacks go first: a
+ * successful tcp_close may free the pcb at once. 1 when lwIP took it (s
+ * no longer has a pcb), 0 when it had no memory (callbacks back for the
+ * retry from on_poll). */
+static int try_close(struct stream *s)
+{
+    struct tcp_pcb *pcb = s->pcb;
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);                        /* later data: lwIP's default drops it */
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+    if (tcp_close(pcb) == ERR_OK) {
+        s->pcb = NULL;
+        return 1;
+    }
+    tcp_arg(pcb, s);
+    tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, 2);
+    return 0;
+}
+
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
     struct stream *s = arg;
-    if (s && s->closing) {                      /* a close that lwIP could not take before */
-        if (tcp_close(pcb) == ERR_OK) {
-            tcp_arg(pcb, NULL);
-            tcp_err(pcb, NULL);
-            tcp_poll(pcb, NULL, 0);
-            s->pcb = NULL;
-            release(s);
-        }
-    }
+    (void)pcb;
+    if (s && s->closing && try_close(s))        /* a close lwIP could not take before */
+        release(s);
     return ERR_OK;
 }
 
@@ -256,17 +274,10 @@ void stream_close(struct stream *s)
         pbuf_free(s->rxq);
         s->rxq = NULL;
     }
-    tcp_recv(s->pcb, NULL);                     /* later data: lwIP's default drops it */
-    tcp_sent(s->pcb, NULL);
-    if (tcp_close(s->pcb) == ERR_OK) {
-        tcp_arg(s->pcb, NULL);
-        tcp_err(s->pcb, NULL);
-        tcp_poll(s->pcb, NULL, 0);
-        s->pcb = NULL;
+    if (try_close(s))
         release(s);
-    } else {
+    else
         s->closing = 1;                         /* retried from on_poll */
-    }
 }
 
 void stream_abort(struct stream *s)
