@@ -147,7 +147,7 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 # apctl: the host tool, built from the kernel's own pure config modules.
 # The config's certificate check links BearSSL, the kernel's own build of
 # it (non-PIE objects, hence -no-pie for the host binaries that use it).
-CONFIG_SRCS := kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_fw.c \
+CONFIG_SRCS := kernel/sbuf.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_fw.c \
   kernel/config_http.c kernel/config_db.c kernel/config_tls.c
 HOST_BEARSSL := $(INC_BEARSSL) -no-pie $(DEPS)/lib/libbearssl.a
 APCTL_SRCS := tools/apctl/apctl.c $(CONFIG_SRCS) kernel/log_format.c
@@ -208,7 +208,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*
 
 .PHONY: unit check-layers test fuzz bench-fw
 # The firewall's per-packet cost on the host (docs/benchmarks.md).
-FW_SRCS := net/fw.c net/fw_track.c net/fw_show.c
+FW_SRCS := net/fw.c net/fw_track.c net/fw_show.c kernel/sbuf.c
 $(B)/bench-fw: tests/bench/bench_fw.c tests/unit/fw_frames.h $(FW_SRCS) $(wildcard net/*.h kernel/*.h)
 	@mkdir -p $(@D)
 	gcc -std=c11 -Wall -Wextra -Werror -O2 -I. -o $@ $< $(FW_SRCS)

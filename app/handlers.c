@@ -171,50 +171,37 @@ static void redirect(struct conn *c, const struct config_route *r, const struct 
 
 /* ---- metrics (Prometheus text format 0.0.4) ---- */
 
-struct mbuf { char *p; size_t cap, len; };
-
-static void mput(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mput(struct mbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        b->len += (size_t)k < b->cap - b->len ? (size_t)k : b->cap - b->len - 1;
-}
-
 static void metrics(struct http_server *srv, struct conn *c)
 {
-    struct mbuf b = { malloc(METRICS_MAX), METRICS_MAX, 0 };
+    struct sbuf b = { malloc(METRICS_MAX), METRICS_MAX, 0 };
     if (!b.p) {
         http_error(c, 503, "no memory for the metrics");
         return;
     }
     static const char *cls[5] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
-    mput(&b, "# HELP http_requests_total Responses by route pattern and status class.\n"
+    sb_printf(&b, "# HELP http_requests_total Responses by route pattern and status class.\n"
              "# TYPE http_requests_total counter\n");
     for (unsigned r = 0; r <= srv->cfg->nroutes; r++)
         for (int k = 0; k < 5; k++)
             if (srv->by_route[r][k])
-                mput(&b, "http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                sb_printf(&b, "http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
                      r < srv->cfg->nroutes ? srv->cfg->routes[r].pattern : "(none)", cls[k],
                      (unsigned long long)srv->by_route[r][k]);
-    mput(&b, "# HELP http_request_duration_seconds From a request's first byte to its response handed to TCP.\n"
+    sb_printf(&b, "# HELP http_request_duration_seconds From a request's first byte to its response handed to TCP.\n"
              "# TYPE http_request_duration_seconds histogram\n");
     uint64_t cum = 0;
     for (int i = 0; i < HTTP_LAT_BUCKETS; i++) {
         cum += srv->lat[i];
-        mput(&b, "http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i],
+        sb_printf(&b, "http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i],
              (unsigned long long)cum);
     }
-    mput(&b, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+    sb_printf(&b, "http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
              "http_request_duration_seconds_sum %.6f\nhttp_request_duration_seconds_count %llu\n",
          (unsigned long long)srv->lat_count, srv->lat_sum, (unsigned long long)srv->lat_count);
     const struct stream_stats *ss = stream_stats();
     struct memory_info mi;
     memory_get_info(&mi);
-    mput(&b, "# TYPE http_connections_open gauge\nhttp_connections_open %u\n"
+    sb_printf(&b, "# TYPE http_connections_open gauge\nhttp_connections_open %u\n"
              "# TYPE http_connections_max gauge\nhttp_connections_max %u\n"
              "# TYPE http_connections_accepted_total counter\nhttp_connections_accepted_total %llu\n"
              "# TYPE http_connections_refused_total counter\nhttp_connections_refused_total %llu\n"

@@ -270,18 +270,6 @@ int kit_is_file(struct vctx *v, const char *path)
     return v->files && v->files->get(v->files->ctx, path, &d, &len) == 0;
 }
 
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    if (b->len + 1 >= b->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        b->len = b->len + (size_t)n >= b->cap ? b->cap - 1 : b->len + (size_t)n;
-}
-
 void sb_quoted(struct sbuf *b, const char *s)
 {
     sb_printf(b, "\"");

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/config.h"
+#include "kernel/sbuf.h"
 
 struct vctx {
     const struct conf_doc *d;
@@ -67,11 +68,7 @@ int kit_count_file(void *arg, const char *path, const uint8_t *data, size_t len)
 /* 1 if the file or directory named exists (for static, which takes either). */
 int kit_is_file(struct vctx *v, const char *path);
 
-/* Appending text writer for show and warnings: never overflows, always
- * NUL-terminated, len stops at cap - 1. */
-struct sbuf { char *p; size_t cap, len; };
-void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A value in the config syntax: bare when it is a plain word, else quoted
+/* Writers for show and warnings over kernel/sbuf.h. A value in the config syntax: bare when it is a plain word, else quoted
  * with escapes. */
 void sb_value(struct sbuf *b, const char *s);
 /* Always quoted, with the language's escapes. */

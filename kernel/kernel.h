@@ -1,6 +1,7 @@
 /* kernel/kernel.h: what the layers above may use of the kernel: logging,
- * clocks, the event loop and its timers, the CSPRNG, page allocation and
- * panic. Upper layers include this header only (tools/check-layers.sh). */
+ * clocks, the event loop and its timers, the CSPRNG, page allocation,
+ * panic and the text writer (sbuf). Upper layers include this header only
+ * (tools/check-layers.sh). */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
 
@@ -12,5 +13,6 @@
 #include "kernel/loop.h"
 #include "kernel/memory.h"
 #include "kernel/panic.h"
+#include "kernel/sbuf.h"
 
 #endif

@@ -141,33 +141,30 @@ size_t net_firewall_metrics(char *buf, size_t cap)
         return 0;
     fw_expire(fw, now_ms());
     const struct fw_stats *s = fw_stats(fw);
-    size_t o = 0;
-#define PUT(...) do { int k_ = snprintf(buf + o, cap - o, __VA_ARGS__); \
-    if (k_ > 0) o += (size_t)k_ < cap - o ? (size_t)k_ : cap - o - 1; } while (0)
-    PUT("# HELP firewall_packets_total Packets by direction, verdict and reason (docs/firewall.md).\n"
+    struct sbuf b = { buf, cap, 0 };
+    sb_printf(&b, "# HELP firewall_packets_total Packets by direction, verdict and reason (docs/firewall.md).\n"
         "# TYPE firewall_packets_total counter\n");
     for (int d = 0; d < 2; d++)
         for (int r = 0; r < FW_REASONS; r++)
             if (s->count[d][r])
-                PUT("firewall_packets_total{dir=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
+                sb_printf(&b, "firewall_packets_total{dir=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
                     d == FW_IN ? "in" : "out", fw_passes((enum fw_reason)r) ? "pass" : "drop",
                     fw_reason_name((enum fw_reason)r), (unsigned long long)s->count[d][r]);
-    PUT("# TYPE firewall_rule_packets_total counter\n# TYPE firewall_rule_bytes_total counter\n");
+    sb_printf(&b, "# TYPE firewall_rule_packets_total counter\n# TYPE firewall_rule_bytes_total counter\n");
     const struct config_firewall *cfg = fw_config(fw);
     for (int d = 0; d < 2; d++) {
         unsigned n = d == FW_IN ? cfg->nin : cfg->nout;
         for (unsigned i = 0; i < n; i++) {
             const char *dir = d == FW_IN ? "inbound" : "outbound";
-            PUT("firewall_rule_packets_total{dir=\"%s\",rule=\"%u\"} %llu\n"
+            sb_printf(&b, "firewall_rule_packets_total{dir=\"%s\",rule=\"%u\"} %llu\n"
                 "firewall_rule_bytes_total{dir=\"%s\",rule=\"%u\"} %llu\n", dir, i + 1,
                 (unsigned long long)s->rule[d][i].packets, dir, i + 1,
                 (unsigned long long)s->rule[d][i].bytes);
         }
     }
-    PUT("# TYPE firewall_flows gauge\nfirewall_flows %u\n# TYPE firewall_flows_max gauge\n"
+    sb_printf(&b, "# TYPE firewall_flows gauge\nfirewall_flows %u\n# TYPE firewall_flows_max gauge\n"
         "firewall_flows_max %u\n# TYPE firewall_flows_evicted_total counter\n"
         "firewall_flows_evicted_total %llu\n", s->flows_now, s->flows_max,
         (unsigned long long)s->flows_evicted);
-#undef PUT
-    return o;
+    return b.len;
 }

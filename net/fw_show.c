@@ -4,8 +4,6 @@
  */
 #include "net/fw_table.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 
 static const struct { const char *name, *text; } reasons[FW_REASONS] = {
     [FW_PASS_ARP] = { "arp", "ARP" },
@@ -44,22 +42,9 @@ const char *fw_reason_text(enum fw_reason r, enum fw_dir dir)
     return (unsigned)r < FW_REASONS ? reasons[r].text : "?";
 }
 
-struct out { char *p; size_t cap, len; };
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
+static void addr(struct sbuf *o, uint32_t a)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
-}
-
-static void addr(struct out *o, uint32_t a)
-{
-    put(o, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+    sb_printf(o, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
 static const char *proto_name(uint8_t p)
@@ -69,27 +54,27 @@ static const char *proto_name(uint8_t p)
 
 size_t fw_describe(const struct fw_pkt *p, char *buf, size_t cap)
 {
-    struct out o = { buf, cap, 0 };
+    struct sbuf o = { buf, cap, 0 };
     if (!cap)
         return 0;
     buf[0] = 0;
     const char *dir = p->dir == FW_IN ? "in" : "out";
     if (p->ethertype != 0x0800) {
-        put(&o, "%s ethertype %#06x", dir, p->ethertype);
+        sb_printf(&o, "%s ethertype %#06x", dir, p->ethertype);
         return o.len;
     }
     const char *name = proto_name(p->proto);
     if (name)
-        put(&o, "%s %s ", dir, name);
+        sb_printf(&o, "%s %s ", dir, name);
     else
-        put(&o, "%s proto %u ", dir, p->proto);
+        sb_printf(&o, "%s proto %u ", dir, p->proto);
     addr(&o, p->src);
     if (p->proto == 6 || p->proto == 17)
-        put(&o, ":%u", p->sport);
-    put(&o, " -> ");
+        sb_printf(&o, ":%u", p->sport);
+    sb_printf(&o, " -> ");
     addr(&o, p->dst);
     if (p->proto == 6 || p->proto == 17)
-        put(&o, ":%u", p->dport);
+        sb_printf(&o, ":%u", p->dport);
     if (p->proto == 6) {
         static const char fl[] = "FSRPAUEC";
         char f[9];
@@ -98,21 +83,21 @@ size_t fw_describe(const struct fw_pkt *p, char *buf, size_t cap)
             if (p->tcp_flags & (1u << i))
                 f[n++] = fl[i];
         f[n] = 0;
-        put(&o, " [%s]", f);
+        sb_printf(&o, " [%s]", f);
     } else if (p->proto == 1) {
-        put(&o, " type %u code %u", p->icmp_type, p->icmp_code);
+        sb_printf(&o, " type %u code %u", p->icmp_type, p->icmp_code);
     }
     return o.len;
 }
 
 size_t fw_show(const struct fw *fw, char *buf, size_t cap)
 {
-    struct out o = { buf, cap, 0 };
+    struct sbuf o = { buf, cap, 0 };
     if (!cap)
         return 0;
     buf[0] = 0;
     const struct fw_stats *s = &fw->st;
-    put(&o, "flows: %u tracked (tcp %u, udp %u, icmp %u, other %u), peak %u of %u; "
+    sb_printf(&o, "flows: %u tracked (tcp %u, udp %u, icmp %u, other %u), peak %u of %u; "
         "created %llu, expired %llu, evicted %llu, reset %llu\n",
         s->flows_now, s->flows_by_proto[0], s->flows_by_proto[1], s->flows_by_proto[2],
         s->flows_by_proto[3], s->flows_peak, s->flows_max, (unsigned long long)s->flows_created,
@@ -120,15 +105,15 @@ size_t fw_show(const struct fw *fw, char *buf, size_t cap)
         (unsigned long long)s->flows_closed);
     for (int d = 0; d < 2; d++) {
         for (int drop = 0; drop < 2; drop++) {
-            put(&o, "%s %s:", drop ? "dropped" : "passed", d == FW_IN ? "in" : "out");
+            sb_printf(&o, "%s %s:", drop ? "dropped" : "passed", d == FW_IN ? "in" : "out");
             int any = 0;
             for (int r = drop ? FW_DROP_FIRST : 0; r < (drop ? FW_REASONS : FW_DROP_FIRST); r++) {
                 if (!s->count[d][r])
                     continue;
-                put(&o, "%s %s %llu", any ? "," : "", reasons[r].name, (unsigned long long)s->count[d][r]);
+                sb_printf(&o, "%s %s %llu", any ? "," : "", reasons[r].name, (unsigned long long)s->count[d][r]);
                 any = 1;
             }
-            put(&o, "%s\n", any ? "" : " none");
+            sb_printf(&o, "%s\n", any ? "" : " none");
         }
     }
     const struct config_fw_rule *rules[2] = { fw->cfg->in, fw->cfg->out };
@@ -137,14 +122,14 @@ size_t fw_show(const struct fw *fw, char *buf, size_t cap)
             const struct fw_rule_count *c = &s->rule[d][i];
             const struct config_fw_rule *r = &rules[d][i];
             int desc = r->desc && *r->desc;
-            put(&o, "rule %s %u (", d == FW_IN ? "inbound" : "outbound", i + 1);
+            sb_printf(&o, "rule %s %u (", d == FW_IN ? "inbound" : "outbound", i + 1);
             if (r->line)
-                put(&o, "line %u", r->line);
+                sb_printf(&o, "line %u", r->line);
             else
-                put(&o, "%s", desc ? "added" : "the default");
+                sb_printf(&o, "%s", desc ? "added" : "the default");
             if (desc)
-                put(&o, ", \"%s\"", r->desc);
-            put(&o, "): %llu packets, %llu bytes\n", (unsigned long long)c->packets,
+                sb_printf(&o, ", \"%s\"", r->desc);
+            sb_printf(&o, "): %llu packets, %llu bytes\n", (unsigned long long)c->packets,
                 (unsigned long long)c->bytes);
         }
     }
