@@ -27,7 +27,7 @@ struct http_server {
     struct router router;
     unsigned npool, open, peak;
     int ready;
-    uint64_t accepted, refused, reset, incomplete, tx_body;
+    uint64_t accepted, refused, reset, tx_body;
     uint64_t timeout_header, timeout_body, timeout_send, timeout_idle;
     /* Per route (and one more for requests no route took): by status class. */
     uint64_t by_route[CONFIG_ROUTES_MAX + 1][5];
@@ -61,8 +61,8 @@ struct conn {
     size_t extra_len;
     const char *type;
     const void *body;
-    size_t body_len, body_off, full_len;
-    int body_ref, content_length_override;
+    size_t body_len, body_off;
+    int body_ref;
     char *body_alloc;
     char small[512];
 };

@@ -50,12 +50,12 @@ static uint64_t now_ms(void) { return clock_monotonic_ns() / 1000000u; }
 static void hdr(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void hdr(struct conn *c, const char *fmt, ...)
 {
+    struct sbuf b = { c->head, sizeof c->head, c->head_len };
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(c->head + c->head_len, sizeof c->head - c->head_len, fmt, ap);
+    sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (k > 0)
-        c->head_len += (size_t)k < sizeof c->head - c->head_len ? (size_t)k : sizeof c->head - c->head_len - 1;
+    c->head_len = b.len;
 }
 
 void http_begin(struct conn *c, int status)
@@ -72,12 +72,12 @@ void http_begin(struct conn *c, int status)
 
 void http_extra(struct conn *c, const char *fmt, ...)
 {
+    struct sbuf b = { c->extra, sizeof c->extra, c->extra_len };
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(c->extra + c->extra_len, sizeof c->extra - c->extra_len, fmt, ap);
+    sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (k > 0)
-        c->extra_len += (size_t)k < sizeof c->extra - c->extra_len ? (size_t)k : sizeof c->extra - c->extra_len - 1;
+    c->extra_len = b.len;
 }
 
 void http_body(struct conn *c, const char *type, const void *body, size_t len, int ref)
@@ -135,7 +135,7 @@ static void build_head(struct conn *c)
     if (!bodiless) {
         if (c->type)
             hdr(c, "Content-Type: %s\r\n", c->type);
-        hdr(c, "Content-Length: %zu\r\n", c->content_length_override ? c->full_len : c->body_len);
+        hdr(c, "Content-Length: %zu\r\n", c->body_len);
     }
     if (c->close_after)
         hdr(c, "Connection: close\r\n");
@@ -403,11 +403,8 @@ static void process(struct conn *c)
                 continue;
             }
             if (end == 0) {
-                if (stream_eof(c->s)) {
-                    if (c->in_len)
-                        srv.incomplete++;
+                if (stream_eof(c->s))
                     conn_close(c);
-                }
                 return;
             }
             on_head(c, end);
@@ -492,13 +489,7 @@ static void on_closed(void *ctx, const char *why)
     struct conn *c = ctx;
     (void)why;
     srv.reset++;
-    c->s = NULL;
-    free(c->body_alloc);
-    c->body_alloc = NULL;
-    c->state = C_FREE;
-    c->next_free = free_list;
-    free_list = c;
-    srv.open--;
+    conn_free(c);                               /* the stream is gone already */
 }
 
 static const struct stream_ops ops = { on_open, on_readable, on_writable, on_closed };

@@ -235,22 +235,34 @@ static int parse_length(const char *v, size_t n, uint64_t *out)
     return 0;
 }
 
+int http_list_next(const char *v, size_t n, size_t *pos, size_t *s, size_t *e)
+{
+    size_t i = *pos;
+    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+        i++;
+    if (i >= n) {
+        *pos = n;
+        return 0;
+    }
+    size_t a = i;
+    while (i < n && v[i] != ',')
+        i++;
+    size_t b = i;
+    while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+        b--;
+    *pos = i;
+    *s = a;
+    *e = b;
+    return 1;
+}
+
 /* Does a comma-separated token list contain word (case-insensitive)? */
 static int list_has(const char *v, size_t n, const char *word)
 {
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t s = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t e = i;
-        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-            e--;
-        if (e > s && ieq(v + s, e - s, word))
+    size_t pos = 0, s, e;
+    while (http_list_next(v, n, &pos, &s, &e))
+        if (ieq(v + s, e - s, word))
             return 1;
-    }
     return 0;
 }
 

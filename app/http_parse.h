@@ -78,6 +78,10 @@ int http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
  * length without surrounding whitespace. */
 const char *http_header(const char *buf, const struct http_request *rq, const char *name,
                         size_t *vlen);
+/* The next element of a comma-separated field value (RFC 9110 5.6.1):
+ * 1 and [*s, *e) without surrounding whitespace, empty elements skipped;
+ * 0 at the end. Start with *pos = 0. */
+int http_list_next(const char *v, size_t n, size_t *pos, size_t *s, size_t *e);
 /* Case-insensitive comparison of a span with a NUL-terminated word. */
 int http_span_is(const char *buf, struct http_span s, const char *word);
 

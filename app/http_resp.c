@@ -2,6 +2,8 @@
  * app/http_resp.h). */
 #include "app/http_resp.h"
 
+#include "app/http_parse.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -191,20 +193,12 @@ void http_etag(const uint8_t *data, size_t len, char out[19])
 
 int http_etag_match(const char *v, size_t n, const char *etag)
 {
-    size_t el = strlen(etag);
-    for (size_t i = 0; i < n;) {
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        if (i < n && v[i] == '*')
+    size_t el = strlen(etag), pos = 0, s, e;
+    while (http_list_next(v, n, &pos, &s, &e)) {
+        if (v[s] == '*')
             return 1;
-        if (i + 2 <= n && v[i] == 'W' && v[i + 1] == '/')
-            i += 2;                             /* weak comparison */
-        size_t s = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t e = i;
-        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-            e--;
+        if (e - s >= 2 && v[s] == 'W' && v[s + 1] == '/')
+            s += 2;                             /* weak comparison */
         if (e - s == el && memcmp(v + s, etag, el) == 0)
             return 1;
     }
@@ -262,31 +256,28 @@ int http_range(const char *v, size_t n, uint64_t len, uint64_t *lo, uint64_t *hi
 
 int http_accepts(const char *v, size_t n, const char *coding)
 {
-    size_t cl = strlen(coding);
-    for (size_t i = 0; i < n;) {
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t s = i;
-        while (i < n && v[i] != ',' && v[i] != ';' && v[i] != ' ' && v[i] != '\t')
-            i++;
-        size_t e = i;
-        int match = e - s == cl;
+    size_t cl = strlen(coding), pos = 0, s, e;
+    while (http_list_next(v, n, &pos, &s, &e)) {
+        size_t c = s;
+        while (c < e && v[c] != ';' && v[c] != ' ' && v[c] != '\t')
+            c++;
+        int match = c - s == cl;
         for (size_t k = 0; match && k < cl; k++)
             match = (v[s + k] | 32) == coding[k];
+        if (!match)
+            continue;
         /* q=0 means "not acceptable" (RFC 9110 section 12.4.2). */
         int zero = 0;
-        while (i < n && v[i] != ',') {
-            if (v[i] == 'q' && i + 1 < n && v[i + 1] == '=') {
+        for (size_t i = c; i + 1 < e; i++) {
+            if (v[i] == 'q' && v[i + 1] == '=') {
                 size_t q = i + 2;
-                zero = q < n && v[q] == '0';
-                for (q++; zero && q < n && v[q] != ',' && v[q] != ' '; q++)
+                zero = q < e && v[q] == '0';
+                for (q++; zero && q < e && v[q] != ' '; q++)
                     if (v[q] != '.' && v[q] != '0')
                         zero = 0;
             }
-            i++;
         }
-        if (match)
-            return !zero;
+        return !zero;
     }
     return 0;
 }

@@ -25,13 +25,19 @@
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
+/* Hash buckets: a power of two at least twice the flows (chains stay short). */
+static uint64_t buckets_for(uint32_t flows)
+{
+    uint64_t b = 1;
+    while (b < (uint64_t)flows * 2)
+        b <<= 1;
+    return b;
+}
+
 size_t fw_mem_size(uint32_t flows)
 {
-    uint64_t buckets = 1;
-    while (buckets < (uint64_t)flows * 2)
-        buckets <<= 1;
     return sizeof(struct fw) + 64 + ((size_t)flows + 1) * sizeof(struct fw_flow) +
-           (size_t)buckets * sizeof(uint32_t);
+           (size_t)buckets_for(flows) * sizeof(uint32_t);
 }
 
 static void compile_rules(struct fw *fw, int dir, const struct config_fw_rule *r, unsigned n)
@@ -62,10 +68,7 @@ struct fw *fw_init(void *mem, size_t size, const struct config_firewall *cfg, ui
     fw->k0 = seed ^ 0x736f6d6570736575ull;
     fw->k1 = (seed * 0x9e3779b97f4a7c15ull) ^ 0x646f72616e646f6dull;
     fw->nflows = flows;
-    uint64_t buckets = 1;
-    while (buckets < (uint64_t)flows * 2)
-        buckets <<= 1;
-    fw->bmask = (uint32_t)(buckets - 1);
+    fw->bmask = (uint32_t)(buckets_for(flows) - 1);
     uintptr_t p = ((uintptr_t)(fw + 1) + 63) & ~(uintptr_t)63;
     fw->flow = (struct fw_flow *)p;
     fw->bucket = (uint32_t *)(fw->flow + flows + 1);

@@ -8,6 +8,7 @@ carries -name RUN_TAG so the session guard can find strays.
 """
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -122,6 +123,15 @@ class Guest:
             raise AssertionError(f"QEMU still running after {timeout}s; console:\n{self.output}")
         time.sleep(0.05)         # let the reader drain the pipe
         return rc
+
+
+def free_port():
+    """A loopback port free now, for a hostfwd or a reference server."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def boot(append="", timeout=30, **kw):

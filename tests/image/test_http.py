@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from qemu import ROOT, Guest
+from qemu import ROOT, Guest, free_port
 
 APCTL = os.path.join(ROOT, "build", "apctl")
 
@@ -83,14 +83,6 @@ def site(tmp_path_factory):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return blob
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http_guest(blob, append=""):

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from qemu import free_port
 from test_http import BATTERY, INDEX, http_guest, raw, site, statuses  # noqa: F401 (site is a fixture)
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -99,10 +100,7 @@ def nginx(tmp_path_factory):
     (www / "index.html").write_bytes(INDEX)
     (www / "docs" / "index.html").write_text("<h1>docs</h1>\n")
     (www / "big.bin").write_bytes(bytes(range(256)) * 800)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     (d / "nginx.conf").write_text(CONF.format(d=d, port=port))
     p = subprocess.Popen([NGINX, "-p", str(d), "-c", str(d / "nginx.conf")],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import netclient
-from qemu import EXIT_CONFIG, EXIT_OK, Guest, boot
+from qemu import EXIT_CONFIG, EXIT_OK, Guest, boot, free_port
 
 SVC = 7
 MB = 1000 * 1000
@@ -33,14 +33,6 @@ def pattern_block():
 def pattern(n):
     block = pattern_block()
     return (block * (n // PATTERN_LEN + 1))[:n]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def net_guest(append="test.tcpsvc=7", device="virtio-net-pci", machine="q35", port=None):
