@@ -147,7 +147,7 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 # apctl: the host tool, built from the kernel's own pure config modules.
 # The config's certificate check links BearSSL, the kernel's own build of
 # it (non-PIE objects, hence -no-pie for the host binaries that use it).
-CONFIG_SRCS := kernel/sbuf.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_fw.c \
+CONFIG_SRCS := kernel/sbuf.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_sec_tls.c kernel/config_fw.c \
   kernel/config_http.c kernel/config_db.c kernel/config_tls.c
 HOST_BEARSSL := $(INC_BEARSSL) -no-pie $(DEPS)/lib/libbearssl.a
 APCTL_SRCS := tools/apctl/apctl.c $(CONFIG_SRCS) kernel/log_format.c
@@ -184,6 +184,7 @@ run: all
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
   kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
+  net/tls_cache.c net/tls_sni.c \
   app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer

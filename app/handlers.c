@@ -161,12 +161,63 @@ static void redirect(struct conn *c, const struct config_route *r, const struct 
     /* A target ending in '*' (https://h/new/ and a star) keeps the rest of
      * the path in its place. */
     int star = tl && t[tl - 1] == '*';
-    http_begin(c, (int)r->redirect_code);
     const struct http_request *rq = &c->rq;
     int keep_query = rq->query.len && !strchr(t, '?');
+    size_t len = (star ? tl - 1 + strlen(rest) : tl) + (keep_query ? 1 + rq->query.len : 0);
+    if (len > LOCATION_MAX) {
+        http_error(c, 414, "the redirect's target would be too long");
+        return;
+    }
+    http_begin(c, (int)r->redirect_code);
     http_extra(c, "Location: %.*s%s%s%.*s\r\n", (int)(star ? tl - 1 : tl), t, star ? rest : "",
                keep_query ? "?" : "", keep_query ? (int)rq->query.len : 0,
                keep_query ? c->in + rq->query.off : "");
+}
+
+/* Port 80 while tls is on: the route's plain-http option, else the tls
+ * section's, says redirect or serve. The redirect keeps host (without
+ * its port), path and query and adds https-port when it is not 443: 301
+ * for GET and HEAD, 308 for the rest, which keeps the method and body
+ * (RFC 9110 15.4.9). Without a Host (HTTP/1.0) the address the client
+ * reached stands in. 1 when answered. */
+static int https_redirect(struct http_server *srv, struct conn *c, int route)
+{
+    const struct config_tls *t = &srv->cfg->tls;
+    if (!t->enabled || stream_is_tls(c->s))
+        return 0;
+    int mode = route >= 0 && srv->cfg->routes[route].plain_http ? srv->cfg->routes[route].plain_http
+                                                               : t->plain_http;
+    if (mode == CONFIG_PLAIN_SERVE)
+        return 0;
+    const struct http_request *rq = &c->rq;
+    char host[256];
+    struct http_span h = rq->field[HF_HOST];
+    if (h.off) {
+        long hl = url_host_len(c->in + h.off, h.len);
+        if (hl < 0) {
+            http_error(c, 400, "the Host field is not a host name or address (with an optional port)");
+            return 1;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)hl, c->in + h.off);
+    } else {
+        uint32_t a = stream_local_addr(c->s);
+        snprintf(host, sizeof host, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+    }
+    char port[8] = "";
+    if (t->https_port != 443)
+        snprintf(port, sizeof port, ":%u", t->https_port);
+    const char *path = rq->path.len ? c->in + rq->path.off : "/";
+    size_t plen = rq->path.len ? rq->path.len : 1;
+    if (8 + strlen(host) + strlen(port) + plen + (rq->query.len ? 1 + rq->query.len : 0) > LOCATION_MAX) {
+        http_error(c, 414, "the address is too long to redirect to https");
+        return 1;
+    }
+    int code = rq->method == HTTP_GET || rq->method == HTTP_HEAD ? 301 : 308;
+    http_error(c, code, "this site is served over https");
+    http_extra(c, "Location: https://%s%s%.*s%s%.*s\r\n", host, port, (int)plen, path,
+               rq->query.len ? "?" : "", (int)rq->query.len, rq->query.len ? c->in + rq->query.off : "");
+    srv->https_redirects++;
+    return 1;
 }
 
 /* ---- metrics (Prometheus text format 0.0.4) ---- */
@@ -220,6 +271,7 @@ static void metrics(struct http_server *srv, struct conn *c)
          (unsigned long long)ss->rx_bytes, (unsigned long long)ss->tx_bytes,
          (unsigned long long)mi.heap_bytes, (unsigned long long)mi.heap_used);
     b.len += net_firewall_metrics(b.p + b.len, b.cap - b.len);
+    b.len += net_tls_metrics(b.p + b.len, b.cap - b.len);
     http_begin(c, 200);
     http_extra(c, "Cache-Control: no-store\r\n");
     http_body_owned(c, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
@@ -336,6 +388,8 @@ void handlers_route(struct http_server *srv, struct conn *c)
     if (preflight(srv, c, &u))
         return;
     st = router_match(&srv->router, rq->method, &u, &m);
+    if (https_redirect(srv, c, st ? -1 : (int)m.route))
+        return;
     char allow[96];
     if (st == 405) {
         allow_list(m.allow | CONFIG_M_OPTIONS, allow, sizeof allow);
@@ -470,10 +524,12 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
     case CONFIG_ROUTE_HEALTH:
         json_small(c, 200, "{\"status\":\"ok\"}\n");
         break;
-    case CONFIG_ROUTE_READY:
-        json_small(c, srv->ready ? 200 : 503, srv->ready ? "{\"status\":\"ready\"}\n"
-                                                         : "{\"status\":\"not ready\"}\n");
+    case CONFIG_ROUTE_READY: {
+        /* Ready: init done, and HTTPS served when tls is configured. */
+        int ready = srv->ready && (!srv->cfg->tls.enabled || net_tls_serving());
+        json_small(c, ready ? 200 : 503, ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"not ready\"}\n");
         break;
+    }
     case CONFIG_ROUTE_METRICS:
         metrics(srv, c);
         break;

@@ -19,6 +19,7 @@
 #include "kernel/kernel.h"
 
 #define HTTP_LAT_BUCKETS 10         /* latency histogram bounds in docs/http.md */
+#define LOCATION_MAX 512            /* a redirect's Location value; longer gets 414 */
 
 struct http_server {
     const struct config *cfg;
@@ -27,7 +28,8 @@ struct http_server {
     struct router router;
     unsigned npool, open, peak;
     int ready;
-    uint64_t accepted, refused, reset, tx_body;
+    uint64_t accepted, refused, reset, tx_body, https_redirects;
+    char hsts[128];                 /* the Strict-Transport-Security line, "" for none */
     uint64_t timeout_header, timeout_body, timeout_send, timeout_idle;
     /* Per route (and one more for requests no route took): by status class. */
     uint64_t by_route[CONFIG_ROUTES_MAX + 1][5];
@@ -68,6 +70,8 @@ struct conn {
 };
 
 void http_begin(struct conn *c, int status);
+/* A header line that does not fit in what is left of c->extra is left
+ * out whole (never cut, which would break the head). */
 void http_extra(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ref: body outlives the response (a file of the blob): sent, not copied. */
 void http_body(struct conn *c, const char *type, const void *body, size_t len, int ref);

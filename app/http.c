@@ -34,6 +34,8 @@
 #include "net/net.h"
 
 #define TICK_NS 100000000ull        /* timeout scan: every 100 ms */
+#define HTTP_PORT 80
+#define HTTPS_PORT 443
 #define DISCARD_CHUNK 4096
 
 enum { C_FREE, C_HEAD, C_BODY, C_WRITE };
@@ -72,12 +74,14 @@ void http_begin(struct conn *c, int status)
 
 void http_extra(struct conn *c, const char *fmt, ...)
 {
-    struct sbuf b = { c->extra, sizeof c->extra, c->extra_len };
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&b, fmt, ap);
+    int n = vsnprintf(c->extra + c->extra_len, sizeof c->extra - c->extra_len, fmt, ap);
     va_end(ap);
-    c->extra_len = b.len;
+    if (n >= 0 && (size_t)n < sizeof c->extra - c->extra_len)
+        c->extra_len += (size_t)n;
+    else
+        c->extra[c->extra_len] = 0;             /* left out whole */
 }
 
 void http_body(struct conn *c, const char *type, const void *body, size_t len, int ref)
@@ -142,6 +146,8 @@ static void build_head(struct conn *c)
     else if (c->rq.minor == 0)
         hdr(c, "Connection: keep-alive\r\n");
     hdr(c, "X-Request-Id: %s\r\n", c->reqid);
+    if (srv.hsts[0] && stream_is_tls(c->s))     /* never over plain HTTP (RFC 6797 7.2) */
+        hdr(c, "%s", srv.hsts);
     hdr(c, "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
            "Referrer-Policy: strict-origin-when-cross-origin\r\n");
     if (c->extra_len)
@@ -532,7 +538,7 @@ static void tick(void *arg)
 
 /* ---- start ---- */
 
-int app_start(const struct config *cfg, uint16_t port)
+int app_start(const struct config *cfg)
 {
     srv.cfg = cfg;
     srv.lim = cfg->limits;
@@ -579,12 +585,21 @@ int app_start(const struct config *cfg, uint16_t port)
             log_warn("http", "route %s (appliance.conf line %u): no C handler '%s' is built into this "
                      "image; it answers 501", cfg->routes[i].pattern, cfg->routes[i].line,
                      cfg->routes[i].target);
-    if (stream_listen(port, &ops, NULL) < 0)
+    if (stream_listen(HTTP_PORT, &ops, NULL) < 0)
         return -1;
     loop_timer_add(clock_monotonic_ns() + TICK_NS, tick, NULL);
-    log_info("http", "serving port %u: %u routes, %zu static files, %u connections at most",
-             port, cfg->nroutes, static_count(), npool);
-    return 0;
+    const struct config_tls *t = &cfg->tls;
+    log_info("http", "serving port %u: %u routes, %zu static files, %u connections at most%s",
+             HTTP_PORT, cfg->nroutes, static_count(), npool,
+             !t->enabled ? "" : t->plain_http == CONFIG_PLAIN_SERVE ? "; plain HTTP alongside https"
+                                                                    : "; redirecting to https");
+    if (!t->enabled)
+        return 0;
+    if (t->hsts)
+        snprintf(srv.hsts, sizeof srv.hsts, "Strict-Transport-Security: max-age=%u%s%s\r\n", t->hsts_s,
+                 t->hsts_subdomains ? "; includeSubDomains" : "", t->hsts_preload ? "; preload" : "");
+    /* One pool serves both ports: TLS connections take its slots too. */
+    return net_tls_start(cfg, npool, HTTPS_PORT, &ops, NULL);
 }
 
 void app_set_ready(int ready) { srv.ready = ready; }
@@ -592,9 +607,10 @@ void app_set_ready(int ready) { srv.ready = ready; }
 void app_log_stats(void)
 {
     log_info("http", "connections: %u open (peak %u of %u), %llu accepted, %llu refused, %llu reset; "
-             "timeouts: header %llu, body %llu, send %llu, idle %llu",
+             "timeouts: header %llu, body %llu, send %llu, idle %llu; %llu redirected to https",
              srv.open, srv.peak, srv.npool, (unsigned long long)srv.accepted,
              (unsigned long long)srv.refused, (unsigned long long)srv.reset,
              (unsigned long long)srv.timeout_header, (unsigned long long)srv.timeout_body,
-             (unsigned long long)srv.timeout_send, (unsigned long long)srv.timeout_idle);
+             (unsigned long long)srv.timeout_send, (unsigned long long)srv.timeout_idle,
+             (unsigned long long)srv.https_redirects);
 }

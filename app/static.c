@@ -21,6 +21,14 @@ static int by_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int is_key(const struct config *c, const char *name)
+{
+    for (unsigned i = 0; c->tls.enabled && i < c->tls.ncert; i++)
+        if (strcmp(name, c->tls.cert[i].key.path) == 0)
+            return 1;
+    return 0;
+}
+
 int static_init(const struct config *c)
 {
     struct config_entry e;
@@ -36,7 +44,7 @@ int static_init(const struct config *c)
             dirs[ndirs++] = e.name;
             continue;
         }
-        if (c->tls.enabled && strcmp(e.name, c->tls.key.path) == 0)
+        if (is_key(c, e.name))
             continue;                           /* a secret, never served */
         files[nfiles++] = (struct static_file){ e.name, e.data, e.size, e.mtime, "" };
     }

@@ -134,3 +134,33 @@ int url_query_next(const char *q, size_t n, size_t *pos, char *key, size_t kcap,
     val[v] = 0;
     return 1;
 }
+
+long url_host_len(const char *v, size_t n)
+{
+    size_t i = 0;
+    if (n && v[0] == '[') {
+        for (i = 1; i < n && v[i] != ']'; i++)
+            if (!((v[i] >= '0' && v[i] <= '9') || ((v[i] | 32) >= 'a' && (v[i] | 32) <= 'f') ||
+                  v[i] == ':' || v[i] == '.'))
+                return -1;
+        if (i == n || i == 1)
+            return -1;
+        i++;                                    /* the ']' */
+    } else {
+        for (; i < n && v[i] != ':'; i++)
+            if (!((v[i] >= '0' && v[i] <= '9') || ((v[i] | 32) >= 'a' && (v[i] | 32) <= 'z') ||
+                  v[i] == '-' || v[i] == '.'))
+                return -1;
+        if (i == 0 || i > 253)
+            return -1;
+    }
+    size_t host = i;
+    if (i < n) {
+        if (v[i] != ':' || n - i - 1 < 1 || n - i - 1 > 5)
+            return -1;
+        for (i++; i < n; i++)
+            if (v[i] < '0' || v[i] > '9')
+                return -1;
+    }
+    return (long)host;
+}

@@ -41,4 +41,12 @@ long url_path_join(const struct url_path *u, unsigned from, char *dst, size_t ca
 int url_query_next(const char *q, size_t n, size_t *pos, char *key, size_t kcap, char *val,
                    size_t vcap);
 
+/* The host of a Host field value (RFC 9110 7.2: uri-host [":" port]):
+ * its length without the port, or -1 when the value is not a DNS-style
+ * name (letters, digits, '-', '.'), an IPv4 address or an [IPv6]
+ * literal (hex digits, ':' and '.'), with an optional port of 1-5
+ * digits. Port 80's redirect to https builds its Location from it, so
+ * nothing else (userinfo, '/', spaces, '%') may pass. */
+long url_host_len(const char *v, size_t n);
+
 #endif

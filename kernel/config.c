@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/config_kit.h"
-#include "kernel/config_tls.h"
 #include "kernel/cpio.h"
 
 #define argp kit_arg
@@ -110,58 +109,6 @@ static int sec_log(struct vctx *v, const struct conf_node *sec)
     return 0;
 }
 
-static int contains(const uint8_t *p, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; k <= n && i <= n - k; i++)
-        if (memcmp(p + i, needle, k) == 0)
-            return 1;
-    return 0;
-}
-
-/* tls { certificate PATH  key PATH }: PEM files in the blob, decoded and
- * matched by config_tls_check; a quick look at their shape first gives the
- * plainest message for the commonest mistakes. */
-static int sec_tls(struct vctx *v, const struct conf_node *sec)
-{
-    struct slot slot[] = { { "certificate", NULL, 0 }, { "key", NULL, 0 } };
-    if (kit_collect(v, sec, slot, 2) < 0)
-        return -1;
-    const struct conf_node *cert = slot[0].node, *key = slot[1].node;
-    if (cert && want_args(v, cert, 1, "e.g. certificate tls/fullchain.pem") < 0)
-        return -1;
-    if (key && want_args(v, key, 1, "e.g. key tls/key.pem") < 0)
-        return -1;
-    if (!cert || !key)
-        return verr(v, sec->line, sec->col, "tls needs both 'certificate' and 'key'");
-    struct config_file *cf = &v->c->tls.certificate, *kf = &v->c->tls.key;
-    if (kit_file(v, cert, 0, cf) < 0 || kit_file(v, key, 0, kf) < 0)
-        return -1;
-    if (!contains(cf->data, cf->len, "-----BEGIN CERTIFICATE-----"))
-        return verr(v, argp(v, cert, 0)->line, argp(v, cert, 0)->col,
-                    "'%s' holds no PEM certificate (want -----BEGIN CERTIFICATE-----)", cf->path);
-    if (!contains(kf->data, kf->len, "-----BEGIN ") || !contains(kf->data, kf->len, "PRIVATE KEY-----"))
-        return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col,
-                    "'%s' holds no PEM private key (want -----BEGIN ... PRIVATE KEY-----)", kf->path);
-    if (contains(kf->data, kf->len, "ENCRYPTED"))
-        return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col,
-                    "'%s' is an encrypted key: the appliance has no passphrase to open it "
-                    "(export it unencrypted, e.g. openssl pkey -in k.pem -out key.pem)", kf->path);
-    /* The real check: decode both, and the key must be the certificate's. */
-    char why[200];
-    struct config_tls_info info;
-    int rc = config_tls_check(cf->data, cf->len, kf->data, kf->len, &info, why, sizeof why);
-    if (rc == CONFIG_TLS_BAD_CERT)
-        return verr(v, argp(v, cert, 0)->line, argp(v, cert, 0)->col, "'%s': %s", cf->path, why);
-    if (rc < 0)
-        return verr(v, argp(v, key, 0)->line, argp(v, key, 0)->col, "'%s': %s", kf->path, why);
-    v->c->tls.enabled = 1;
-    v->c->tls.chain_len = info.chain_len;
-    v->c->tls.key_is_ec = info.key_is_ec;
-    v->c->tls.key_bits = info.key_bits;
-    return 0;
-}
-
 /* Invariant: every section the language has is in this table, in the
  * order `show` prints them. */
 static const struct {
@@ -170,7 +117,7 @@ static const struct {
 } sections[] = {
     { "network", sec_network },
     { "log", sec_log },
-    { "tls", sec_tls },
+    { "tls", config_sec_tls },
     { "firewall", config_sec_firewall },
     { "limits", config_sec_limits },
     { "database", config_sec_database },
@@ -200,6 +147,15 @@ void config_defaults(struct config *c)
         .send_timeout_ms = 30000, .keepalive_timeout_ms = 60000, .keepalive_requests = 1000,
         .request_line_max = 8192, .header_max = 16384, .headers_max = 100, .body_max = 1 << 20,
     };
+    /* TLS: nginx-like session reuse, a handshake bound well above a slow
+     * mobile client's, HSTS for a year, port 80 redirected. */
+    c->tls.session_cache = 4096;
+    c->tls.session_timeout_s = 3600;
+    c->tls.handshake_timeout_ms = 10000;
+    c->tls.hsts = 1;
+    c->tls.hsts_s = 365u * 86400;
+    c->tls.plain_http = CONFIG_PLAIN_REDIRECT;
+    c->tls.https_port = 443;
     c->database.cache_bytes = 2 << 20;
     c->database.statement_timeout_ms = 250;
 }
@@ -270,12 +226,13 @@ size_t config_named(const struct config *c, struct config_named *out, size_t max
 {
     size_t n = 0;
 #define ADD(p, d, s) do { if (n < max) out[n++] = (struct config_named){ p, d, s }; } while (0)
-    if (c->tls.enabled) {
+    for (unsigned i = 0; c->tls.enabled && i < c->tls.ncert; i++) {
         /* Key first: a combined PEM (one file for both) is listed once, as
          * the secret it is. */
-        ADD(c->tls.key.path, 0, 1);
-        if (strcmp(c->tls.certificate.path, c->tls.key.path) != 0)
-            ADD(c->tls.certificate.path, 0, 0);
+        const struct config_tls_cert *t = &c->tls.cert[i];
+        ADD(t->key.path, 0, 1);
+        if (strcmp(t->certificate.path, t->key.path) != 0)
+            ADD(t->certificate.path, 0, 0);
     }
     if (c->database.migrations)
         ADD(c->database.migrations, 1, 0);
@@ -334,13 +291,7 @@ size_t config_show(const struct config *c, char *buf, size_t cap)
     }
     static const char *const lv[] = { "error", "warn", "info", "debug" };
     sb_printf(&b, "log {\n    level %s\n}\n", lv[c->log.level & 3]);
-    if (c->tls.enabled) {
-        sb_printf(&b, "tls {\n    certificate ");
-        sb_value(&b, c->tls.certificate.path);
-        sb_printf(&b, "\n    key ");
-        sb_value(&b, c->tls.key.path);
-        sb_printf(&b, "\n}\n");
-    }
+    config_show_tls(c, &b);
     config_show_firewall(c, &b);
     config_show_limits(c, &b);
     config_show_database(c, &b);

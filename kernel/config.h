@@ -111,6 +111,35 @@ struct config_database {
     uint32_t statement_timeout_ms;
 };
 
+/* The tls section (docs/tls.md). cert[0] is the default certificate
+ * (top-level certificate/key); cert[1..] come from `host NAME... { }`
+ * blocks and are chosen by SNI. */
+#define CONFIG_TLS_HOSTS_MAX 16         /* host blocks */
+#define CONFIG_TLS_NAMES_MAX 8          /* names in one host block */
+#define CONFIG_TLS_NAME_MAX 253         /* a DNS name (RFC 1035 2.3.4) */
+#define CONFIG_TLS_SESSIONS_MAX 262144  /* session-cache entries */
+enum { CONFIG_PLAIN_SERVE = 1, CONFIG_PLAIN_REDIRECT = 2 };
+struct config_tls_cert {
+    struct config_file certificate, key;   /* key bytes are secret */
+    unsigned chain_len, key_bits;           /* from config_tls_check */
+    int key_is_ec;
+    const char *names[CONFIG_TLS_NAMES_MAX];   /* lower case; "*.example.com" wildcards */
+    unsigned nnames;
+    uint32_t line;
+};
+struct config_tls {
+    int enabled;
+    struct config_tls_cert cert[1 + CONFIG_TLS_HOSTS_MAX];
+    unsigned ncert;
+    uint32_t session_cache;             /* entries; 0: no resumption */
+    uint32_t session_timeout_s;
+    uint32_t handshake_timeout_ms;
+    uint32_t hsts_s;                    /* max-age */
+    int hsts, hsts_subdomains, hsts_preload;
+    int plain_http;                     /* CONFIG_PLAIN_*: routes without their own */
+    uint16_t https_port;                /* in redirects */
+};
+
 /* Route methods: a bit mask. GET routes answer HEAD too. */
 enum {
     CONFIG_M_GET = 1, CONFIG_M_HEAD = 2, CONFIG_M_POST = 4, CONFIG_M_PUT = 8,
@@ -142,6 +171,9 @@ struct config_route {
     const char *cors[CONFIG_CORS_MAX];
     unsigned ncors;
     int cors_any, cors_credentials;
+    /* On port 80 when tls is on: CONFIG_PLAIN_SERVE or _REDIRECT, 0 for
+     * the tls section's plain-http. */
+    int plain_http;
     uint32_t line, col;             /* of the kind, for messages */
 };
 
@@ -150,12 +182,7 @@ struct config {
     struct {
         enum log_level level;
     } log;
-    struct {
-        int enabled;
-        struct config_file certificate, key;   /* key bytes are secret */
-        unsigned chain_len, key_bits;           /* from config_tls_check */
-        int key_is_ec;
-    } tls;
+    struct config_tls tls;
     struct config_firewall firewall;
     struct config_limits limits;
     struct config_database database;

@@ -265,8 +265,9 @@ static int route_cors(struct vctx *v, const struct conf_node *o, struct config_r
 static int route_options(struct vctx *v, const struct conf_node *n, struct config_route *r)
 {
     struct slot slot[] = { { "body-max", NULL, 0 }, { "cache-control", NULL, 0 },
-                           { "index", NULL, 0 }, { "rate-limit", NULL, 0 }, { "cors", NULL, 0 } };
-    if (kit_collect_in(v, n, "a route's options", slot, 5) < 0)
+                           { "index", NULL, 0 }, { "rate-limit", NULL, 0 }, { "cors", NULL, 0 },
+                           { "plain-http", NULL, 0 } };
+    if (kit_collect_in(v, n, "a route's options", slot, 6) < 0)
         return -1;
     uint64_t x;
     if (slot[0].node) {
@@ -326,6 +327,16 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
     }
     if (slot[4].node && route_cors(v, slot[4].node, r) < 0)
         return -1;
+    if (slot[5].node) {
+        /* plain-http serve|redirect: this route on port 80 when tls is on. */
+        const struct conf_node *o = slot[5].node;
+        if (kit_want_args(v, o, 1, "plain-http serve or plain-http redirect") < 0)
+            return -1;
+        const char *s = kit_arg(v, o, 0)->s;
+        if (strcmp(s, "serve") && strcmp(s, "redirect"))
+            return verr_arg(v, o, 0, "'%s': plain-http takes serve or redirect", s);
+        r->plain_http = !strcmp(s, "serve") ? CONFIG_PLAIN_SERVE : CONFIG_PLAIN_REDIRECT;
+    }
     return 0;
 }
 
@@ -519,7 +530,7 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             sb_quoted(b, r->sql[k]);
         }
         int opts = r->has_body_max || r->cache_control || (r->index && strcmp(r->index, "index.html")) ||
-                   r->rate_per_min || r->ncors || r->cors_any;
+                   r->rate_per_min || r->ncors || r->cors_any || r->plain_http;
         if (!opts) {
             sb_printf(b, "\n");
             continue;
@@ -551,6 +562,8 @@ void config_show_routes(const struct config *c, struct sbuf *b)
                 sb_printf(b, " %s", r->cors[k]);
             sb_printf(b, "%s\n", r->cors_credentials ? " credentials" : "");
         }
+        if (r->plain_http)
+            sb_printf(b, "        plain-http %s\n", r->plain_http == CONFIG_PLAIN_SERVE ? "serve" : "redirect");
         sb_printf(b, "    }\n");
     }
     sb_printf(b, "}\n");

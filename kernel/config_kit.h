@@ -77,10 +77,12 @@ void sb_duration(struct sbuf *b, uint64_t ms);
 void sb_size(struct sbuf *b, uint64_t bytes);
 
 /* The section validators and printers (one file each). */
+int config_sec_tls(struct vctx *v, const struct conf_node *sec);
 int config_sec_firewall(struct vctx *v, const struct conf_node *sec);
 int config_sec_limits(struct vctx *v, const struct conf_node *sec);
 int config_sec_database(struct vctx *v, const struct conf_node *sec);
 int config_sec_routes(struct vctx *v, const struct conf_node *sec);
+void config_show_tls(const struct config *c, struct sbuf *b);
 void config_show_firewall(const struct config *c, struct sbuf *b);
 void config_show_limits(const struct config *c, struct sbuf *b);
 void config_show_database(const struct config *c, struct sbuf *b);

@@ -10,22 +10,9 @@
 #include <string.h>
 #include "bearssl.h"
 
-/* One PEM object, decoded. */
-struct pem_obj {
-    char name[128];
-    uint8_t *der;
-    size_t len, cap;
-};
-
-struct pem_set {
-    struct pem_obj obj[CONFIG_TLS_CHAIN_MAX + 4];
-    unsigned n;
-    int overflow;
-};
-
 static void pem_append(void *ctx, const void *src, size_t len)
 {
-    struct pem_obj *o = ctx;
+    struct config_pem *o = ctx;
     if (!o->der)
         return;
     if (o->len + len > o->cap) {
@@ -37,19 +24,21 @@ static void pem_append(void *ctx, const void *src, size_t len)
     o->len += len;
 }
 
-static void pem_free(struct pem_set *s)
+void config_pem_free(struct config_pem_set *s)
 {
-    for (unsigned i = 0; i < s->n; i++)
+    for (unsigned i = 0; i < s->n; i++) {
+        if (s->obj[i].der)
+            memset(s->obj[i].der, 0, s->obj[i].len);   /* keys among them */
         free(s->obj[i].der);
+    }
     s->n = 0;
 }
 
-/* Decode every PEM object of buf; 0, or -1 if the PEM framing is broken. */
-static int pem_decode(const uint8_t *buf, size_t len, struct pem_set *s)
+int config_pem_decode(const uint8_t *buf, size_t len, struct config_pem_set *s)
 {
     br_pem_decoder_context pc;
-    struct pem_obj scratch = { "", NULL, 0, 0 };
-    struct pem_obj *cur = NULL;
+    struct config_pem scratch = { "", NULL, 0, 0 };
+    struct config_pem *cur = NULL;
     int final = 0;
     memset(s, 0, sizeof *s);
     br_pem_decoder_init(&pc);
@@ -93,7 +82,7 @@ static int pem_decode(const uint8_t *buf, size_t len, struct pem_set *s)
     return cur ? -1 : 0;        /* an object left open has no END line */
 }
 
-static int is_key_name(const char *n)
+int config_pem_is_key(const char *n)
 {
     return !strcmp(n, "PRIVATE KEY") || !strcmp(n, "EC PRIVATE KEY") || !strcmp(n, "RSA PRIVATE KEY");
 }
@@ -185,23 +174,23 @@ static int compare(const br_x509_pkey *pk, const br_skey_decoder_context *kc, st
 int config_tls_check(const uint8_t *cert, size_t cert_len, const uint8_t *key, size_t key_len,
                      struct config_tls_info *info, char *why, size_t whylen)
 {
-    static struct pem_set certs, keys;
+    static struct config_pem_set certs, keys;
     static br_x509_decoder_context dc;
     static br_skey_decoder_context kc;
     int rc = 0;
     memset(info, 0, sizeof *info);
-    if (pem_decode(cert, cert_len, &certs) < 0) {
-        pem_free(&certs);
+    if (config_pem_decode(cert, cert_len, &certs) < 0) {
+        config_pem_free(&certs);
         return fail(why, whylen, CONFIG_TLS_BAD_CERT, "the certificate file's PEM is damaged "
                     "(a BEGIN line without its END, or bad base64)");
     }
-    if (pem_decode(key, key_len, &keys) < 0) {
-        pem_free(&certs);
-        pem_free(&keys);
+    if (config_pem_decode(key, key_len, &keys) < 0) {
+        config_pem_free(&certs);
+        config_pem_free(&keys);
         return fail(why, whylen, CONFIG_TLS_BAD_KEY, "the key file's PEM is damaged "
                     "(a BEGIN line without its END, or bad base64)");
     }
-    const struct pem_obj *leaf = NULL, *sk = NULL;
+    const struct config_pem *leaf = NULL, *sk = NULL;
     unsigned nkeys = 0;
     for (unsigned i = 0; i < certs.n; i++) {
         if (strcmp(certs.obj[i].name, "CERTIFICATE") != 0 && strcmp(certs.obj[i].name, "X509 CERTIFICATE") != 0)
@@ -218,7 +207,7 @@ int config_tls_check(const uint8_t *cert, size_t cert_len, const uint8_t *key, s
         }
     }
     for (unsigned i = 0; i < keys.n; i++)
-        if (is_key_name(keys.obj[i].name))
+        if (config_pem_is_key(keys.obj[i].name))
             sk = &keys.obj[i], nkeys++;
     if (!leaf) {
         rc = fail(why, whylen, CONFIG_TLS_BAD_CERT, "no certificate in the file "
@@ -245,10 +234,7 @@ int config_tls_check(const uint8_t *cert, size_t cert_len, const uint8_t *key, s
         memset(&kc, 0, sizeof kc);
     }
 out:
-    for (unsigned i = 0; i < keys.n; i++)
-        if (keys.obj[i].der)
-            memset(keys.obj[i].der, 0, keys.obj[i].len);
-    pem_free(&certs);
-    pem_free(&keys);
+    config_pem_free(&certs);
+    config_pem_free(&keys);
     return rc;
 }

@@ -32,4 +32,15 @@ enum { CONFIG_TLS_BAD_CERT = -1, CONFIG_TLS_BAD_KEY = -2 };
 int config_tls_check(const uint8_t *cert, size_t cert_len, const uint8_t *key, size_t key_len,
                      struct config_tls_info *info, char *why, size_t whylen);
 
+/* The objects of a PEM file, DER-decoded (BearSSL's PEM decoder), for the
+ * check above and for the TLS server that loads the same files at boot.
+ * decode: 0, or -1 when the PEM framing is broken (free s either way). free wipes
+ * every object (keys among them) and frees them. */
+struct config_pem { char name[128]; uint8_t *der; size_t len, cap; };
+struct config_pem_set { struct config_pem obj[CONFIG_TLS_CHAIN_MAX + 4]; unsigned n; int overflow; };
+int config_pem_decode(const uint8_t *buf, size_t len, struct config_pem_set *s);
+void config_pem_free(struct config_pem_set *s);
+/* 1 for the PEM names of private keys (PKCS#8, SEC 1, PKCS#1). */
+int config_pem_is_key(const char *name);
+
 #endif

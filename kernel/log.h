@@ -25,6 +25,14 @@ size_t log_format(char *buf, size_t cap, uint64_t ts_ns, enum log_level lvl,
 int log_level_parse(const char *name, enum log_level *out);
 const char *log_level_name(enum log_level lvl);
 
+/* Pure: a token bucket for event logs a peer can trigger (drops, failed
+ * handshakes): at most burst lines at once, per_sec a second after that.
+ * log_limit_take returns 1 when a line may be written now, 0 when it is
+ * to be suppressed (counted in suppressed; the next line written says how
+ * many and resets it). Zero-initialised state is ready. */
+struct log_limit { uint64_t tokens_ms, last_ms, suppressed; };
+int log_limit_take(struct log_limit *l, uint64_t now_ms, unsigned burst, unsigned per_sec);
+
 /* Kernel side. The sink writes raw bytes (the serial console). */
 void log_set_sink(void (*write)(const char *s, size_t n));
 void log_set_level(enum log_level lvl);

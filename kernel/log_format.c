@@ -56,3 +56,19 @@ size_t log_format(char *buf, size_t cap, uint64_t ts_ns, enum log_level lvl,
     buf[head + len + 1] = '\0';
     return head + len + 1;
 }
+
+/* Tokens in milliseconds: a line costs 1000/per_sec. */
+int log_limit_take(struct log_limit *l, uint64_t now_ms, unsigned burst, unsigned per_sec)
+{
+    uint64_t cost = 1000 / (per_sec ? per_sec : 1), cap = cost * burst;
+    l->tokens_ms += now_ms - l->last_ms;
+    l->last_ms = now_ms;
+    if (l->tokens_ms > cap)
+        l->tokens_ms = cap;
+    if (l->tokens_ms < cost) {
+        l->suppressed++;
+        return 0;
+    }
+    l->tokens_ms -= cost;
+    return 1;
+}

@@ -179,9 +179,11 @@ static void console_command(const char *line)
         net_log_stats();
     } else if (strcmp(line, "http") == 0) {
         app_log_stats();
+    } else if (strcmp(line, "tls") == 0) {
+        net_tls_log_stats();
     } else if (strcmp(line, "help") == 0) {
         log_info("console", "commands: fw (firewall counters), net (device and firewall counters), "
-                 "http (server counters), help");
+                 "http (server counters), tls (handshakes and session cache), help");
     } else {
         log_info("console", "unknown command '%s' (try help)", line);
     }
@@ -334,7 +336,7 @@ void kmain(const struct hvm_start_info *si)
     for (unsigned i = 0; nic && i < ntestsvc; i++)
         net_testsvc_start(testsvc_port[i]);
     if (nic)
-        app_start(&config, 80);
+        app_start(&config);
 
     const char *dtest = cmdline_get(&cmdline, "test.disk");
     if (dtest) {

@@ -23,7 +23,7 @@
 
 static struct fw *fw;
 static int enforcing = 1;
-static uint64_t log_tokens_ms, log_last_ms, log_suppressed;
+static struct log_limit drop_log;
 
 static uint64_t now_ms(void) { return clock_monotonic_ns() / 1000000u; }
 
@@ -65,34 +65,18 @@ void firewall_set_address(uint32_t addr, uint32_t mask)
         fw_set_address(fw, addr, mask);
 }
 
-/* A token bucket in milliseconds: each line costs 1000/LOG_PER_SEC. */
-static int log_allowed(uint64_t now)
-{
-    uint64_t cost = 1000 / LOG_PER_SEC, cap = cost * LOG_BURST;
-    log_tokens_ms += now - log_last_ms;
-    log_last_ms = now;
-    if (log_tokens_ms > cap)
-        log_tokens_ms = cap;
-    if (log_tokens_ms < cost)
-        return 0;
-    log_tokens_ms -= cost;
-    return 1;
-}
-
 static void log_drop(const struct fw_pkt *p, enum fw_reason r, uint64_t now)
 {
-    if (!log_allowed(now)) {
-        log_suppressed++;
+    if (!log_limit_take(&drop_log, now, LOG_BURST, LOG_PER_SEC))
         return;
-    }
     char what[96];
     fw_describe(p, what, sizeof what);
-    if (log_suppressed)
+    if (drop_log.suppressed)
         log_info("fw", "blocked %s: %s (%llu more drops not logged)", what,
-                 fw_reason_text(r, p->dir), (unsigned long long)log_suppressed);
+                 fw_reason_text(r, p->dir), (unsigned long long)drop_log.suppressed);
     else
         log_info("fw", "blocked %s: %s", what, fw_reason_text(r, p->dir));
-    log_suppressed = 0;
+    drop_log.suppressed = 0;
 }
 
 static int run(enum fw_dir dir, const uint8_t *f, size_t cap, size_t len)

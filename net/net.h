@@ -63,17 +63,12 @@ struct stream_stats { uint64_t accepted, refused, reset, aborted, rx_bytes, tx_b
 int stream_listen(uint16_t port, const struct stream_ops *ops, void *arg);
 /* Copy up to cap received bytes; 0 when none are waiting. */
 size_t stream_read(struct stream *s, void *buf, size_t cap);
-size_t stream_pending(const struct stream *s);
 /* 1 when the peer finished sending and everything was read. */
 int stream_eof(const struct stream *s);
-/* Bytes stream_write would take now. */
-size_t stream_room(const struct stream *s);
 /* Queue up to n bytes (what the send buffer takes); returns how many. */
 size_t stream_write(struct stream *s, const void *p, size_t n, int flags);
 /* Send what was queued. */
 void stream_flush(struct stream *s);
-/* 1 while written data is not yet acknowledged. */
-int stream_unsent(const struct stream *s);
 /* Graceful close (FIN after the queued data); frees s. */
 void stream_close(struct stream *s);
 /* Reset the connection at once; frees s. */
@@ -89,6 +84,29 @@ unsigned net_tcp_connections_max(void);
 size_t net_tcp_buffer_bytes(void);
 /* The firewall's counters in the Prometheus text format. */
 size_t net_firewall_metrics(char *buf, size_t cap);
+
+/* ---- TLS (net/tls.c, docs/tls.md) ----
+ * net_tls_start: load c's certificates (c->tls), size the TLS connection
+ * pool (at most conns, and what a quarter of the heap holds) and the
+ * session cache, then listen on port with TLS streams, whose ops and arg
+ * are as for stream_listen: on_open comes after a completed handshake.
+ * Records still queued when the app closes get limits.send-timeout.
+ * Listening waits (up to 5 s) for the CSPRNG's hardware entropy; without
+ * it the port stays closed and the console says why. 0, or -1 (logged). */
+struct config;
+int net_tls_start(const struct config *c, unsigned conns, uint16_t port, const struct stream_ops *ops,
+                  void *arg);
+/* 1 once the TLS port listens. */
+int net_tls_serving(void);
+/* 1 for a TLS stream. */
+int stream_is_tls(const struct stream *s);
+/* Our own address on s (host byte order). */
+uint32_t stream_local_addr(const struct stream *s);
+/* Handshake counters, failures by reason, the session cache: Prometheus
+ * text (metrics), plain lines (show), on the console (log_stats). */
+size_t net_tls_metrics(char *buf, size_t cap);
+size_t net_tls_show(char *buf, size_t cap);
+void net_tls_log_stats(void);
 
 /* Test-only TCP service (test.tcpsvc=PORT; never in a normal boot): the
  * first line of each connection picks the mode: "echo", "sink" (reply with

@@ -186,8 +186,33 @@ static void test_router(void)
     CHECK_I64(router_method_bit(HTTP_OPTIONS), CONFIG_M_OPTIONS);
 }
 
+/* The host of a Host value, for port 80's https redirect. */
+static void test_host(void)
+{
+    static const struct { const char *v; long want; } t[] = {
+        { "example.com", 11 }, { "example.com:8080", 11 }, { "EXAMPLE.com:80", 11 }, { "a", 1 },
+        { "127.0.0.1", 9 }, { "127.0.0.1:8443", 9 }, { "[::1]", 5 }, { "[::1]:443", 5 },
+        { "[2001:db8::1]", 13 }, { "", -1 }, { ":80", -1 }, { "example.com:", -1 },
+        { "example.com:123456", -1 }, { "example.com:8o", -1 }, { "user@example.com", -1 },
+        { "example.com/evil", -1 }, { "exa mple.com", -1 }, { "ex%41mple.com", -1 }, { "[]", -1 },
+        { "[::1", -1 }, { "[::g]", -1 }, { "[::1]x", -1 }, { "a\r\nb", -1 }, { "a_b", -1 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        long got = url_host_len(t[i].v, strlen(t[i].v));
+        if (got != t[i].want) {
+            fprintf(stderr, "url_host_len(\"%s\") = %ld, want %ld\n", t[i].v, got, t[i].want);
+            CHECK(0);
+        }
+    }
+    char big[300];
+    memset(big, 'a', sizeof big);
+    CHECK_I64(url_host_len(big, 253), 253);
+    CHECK_I64(url_host_len(big, 254), -1);
+}
+
 int main(void)
 {
+    test_host();
     test_paths();
     test_query();
     test_router();
