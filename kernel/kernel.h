@@ -1,12 +1,14 @@
 /* kernel/kernel.h: what the layers above may use of the kernel: logging,
  * clocks, the event loop and its timers, the CSPRNG, page allocation,
- * panic and the text writer (sbuf). Upper layers include this header only
- * (tools/check-layers.sh). */
+ * panic, the text writer (sbuf) and the PEM decoder that the config's
+ * certificate check and the TLS server share (config_tls). Upper layers
+ * include this header only (tools/check-layers.py). */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
 
 #include "kernel/clock.h"
 #include "kernel/config.h"
+#include "kernel/config_tls.h"
 #include "kernel/csprng.h"
 #include "kernel/klimits.h"
 #include "kernel/log.h"

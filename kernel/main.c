@@ -137,6 +137,28 @@ static void load_config(const uint8_t *blob, size_t len)
 static uint16_t testsvc_port[4];
 static unsigned ntestsvc;
 
+/* test.tcpsvc=PORT[,PORT...] (plain) and test.tlssvc=PORT (over TLS, with
+ * the config's certificates): ports the firewall lets in unless the
+ * config's own rules name them (the firewall tests decide themselves). */
+static uint16_t tlssvc_port;
+
+static void test_allow(uint16_t port, const char *what)
+{
+    struct config_firewall *fw = &config.firewall;
+    for (unsigned j = 0; j < fw->nin; j++)
+        if (fw->in[j].proto == CONFIG_PROTO_TCP && fw->in[j].port_lo <= port && fw->in[j].port_hi >= port)
+            return;
+    if (fw->nin == CONFIG_FW_RULES_MAX)
+        return;
+    struct config_fw_rule *r = &fw->in[fw->nin++];
+    memset(r, 0, sizeof *r);
+    r->proto = CONFIG_PROTO_TCP;
+    r->port_lo = r->port_hi = port;
+    r->icmp_type = r->icmp_code = CONFIG_ICMP_ANY;
+    r->desc = what;
+    log_warn("test", "%s: inbound tcp %u from any added to the firewall", what, port);
+}
+
 static void test_tcpsvc_ports(void)
 {
     const char *svc = cmdline_get(&cmdline, "test.tcpsvc");
@@ -151,21 +173,18 @@ static void test_tcpsvc_ports(void)
         testsvc_port[ntestsvc++] = (uint16_t)port;
         p = *end ? end + 1 : end;
     }
-    struct config_firewall *fw = &config.firewall;
-    for (unsigned i = 0; i < ntestsvc && fw->nin < CONFIG_FW_RULES_MAX; i++) {
-        int named = 0;
-        for (unsigned j = 0; j < fw->nin; j++)
-            named |= fw->in[j].proto == CONFIG_PROTO_TCP && fw->in[j].port_lo <= testsvc_port[i] &&
-                     fw->in[j].port_hi >= testsvc_port[i];
-        if (named)
-            continue;                   /* the config's own rules decide (firewall tests) */
-        struct config_fw_rule *r = &fw->in[fw->nin++];
-        memset(r, 0, sizeof *r);
-        r->proto = CONFIG_PROTO_TCP;
-        r->port_lo = r->port_hi = testsvc_port[i];
-        r->icmp_type = r->icmp_code = CONFIG_ICMP_ANY;
-        r->desc = "test.tcpsvc";
-        log_warn("test", "test.tcpsvc: inbound tcp %u from any added to the firewall", testsvc_port[i]);
+    for (unsigned i = 0; i < ntestsvc; i++)
+        test_allow(testsvc_port[i], "test.tcpsvc");
+    const char *tls = cmdline_get(&cmdline, "test.tlssvc");
+    if (tls) {
+        char *end;
+        unsigned long port = strtoul(tls, &end, 10);
+        if (*end || port == 0 || port > 65535)
+            log_error("test", "test.tlssvc=%s: want a port 1-65535", tls);
+        else if (!config.tls.enabled)
+            log_error("test", "test.tlssvc needs a config with a tls section");
+        else
+            test_allow(tlssvc_port = (uint16_t)port, "test.tlssvc");
     }
 }
 
@@ -335,8 +354,8 @@ void kmain(const struct hvm_start_info *si)
 
     for (unsigned i = 0; nic && i < ntestsvc; i++)
         net_testsvc_start(testsvc_port[i]);
-    if (nic)
-        app_start(&config);
+    if (nic && app_start(&config) == 0 && tlssvc_port)
+        net_testsvc_tls_start(tlssvc_port);
 
     const char *dtest = cmdline_get(&cmdline, "test.disk");
     if (dtest) {

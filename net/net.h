@@ -113,5 +113,9 @@ void net_tls_log_stats(void);
  * the SHA-256 hex of everything received until the client's FIN) or
  * "source N" (send N bytes of the test pattern, then close). 0 or -1. */
 int net_testsvc_start(uint16_t port);
+/* "sink N" (the SHA-256 hex of the N bytes after the line) and "source N"
+ * over TLS streams with the config's
+ * certificates (test.tlssvc=PORT; after net_tls_start). 0 or -1. */
+int net_testsvc_tls_start(uint16_t port);
 
 #endif

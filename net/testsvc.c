@@ -23,8 +23,8 @@
 #include "bearssl_hash.h"
 #include "kernel/kernel.h"
 #include "lwip/tcp.h"
+#include "net/testsvc.h"
 
-#define PATTERN_LEN 65521
 #define CMD_MAX 64
 
 enum mode { M_CMD, M_ECHO, M_SINK, M_SOURCE };
@@ -40,10 +40,11 @@ struct tconn {
     int closing;
 };
 
-static uint8_t pattern[PATTERN_LEN];
+uint8_t testsvc_pattern[PATTERN_LEN];
+#define pattern testsvc_pattern
 static unsigned nconns;
 
-static void pattern_init(void)
+void testsvc_pattern_init(void)
 {
     uint32_t x = 2463534242u;
     for (unsigned i = 0; i < PATTERN_LEN; i += 4) {
@@ -303,7 +304,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int net_testsvc_start(uint16_t port)
 {
-    pattern_init();
+    testsvc_pattern_init();
     struct tcp_pcb *pcb = tcp_new();
     if (!pcb || tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
         log_error("testsvc", "cannot bind TCP port %u", port);

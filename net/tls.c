@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/config_tls.h"
 #include "kernel/kernel.h"
 #include "net/tls.h"
 #include "net/tls_cache.h"
@@ -423,6 +422,15 @@ int net_tls_start(const struct config *conf, unsigned conns, uint16_t port, cons
 }
 
 int net_tls_serving(void) { return serving; }
+
+int tls_listen_extra(uint16_t port, const struct stream_ops *ops, void *arg)
+{
+    if (!serving) {
+        log_error("tls", "port %u: TLS is not serving", port);
+        return -1;
+    }
+    return stream_listen_tls(port, ops, arg, linger_ms);
+}
 
 /* ---- counters ---- */
 

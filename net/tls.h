@@ -53,4 +53,8 @@ enum tls_fail tls_classify(int br_err);
  * closes get linger_ms to leave. 0 or -1. */
 int stream_listen_tls(uint16_t port, const struct stream_ops *ops, void *arg, uint32_t linger_ms);
 
+/* Another TLS port with the same certificates and pool (the test service):
+ * 0, or -1 when TLS is not serving. */
+int tls_listen_extra(uint16_t port, const struct stream_ops *ops, void *arg);
+
 #endif

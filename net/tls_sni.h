@@ -10,7 +10,7 @@
 #ifndef NET_TLS_SNI_H
 #define NET_TLS_SNI_H
 
-#include "kernel/config.h"
+#include "kernel/kernel.h"
 
 unsigned tls_sni_pick(const struct config_tls *t, const char *sni);
 

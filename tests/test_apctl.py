@@ -219,7 +219,8 @@ TLS_INVALID = [
     ("tls {\n  key tls/key.pem\n  key tls/key.pem\n}\n", FILES_OK,
      "appliance.conf:3:3: 'key' given twice in tls (first at line 2)"),
     ("tls {\n  cert tls/fullchain.pem\n}\n", FILES_OK,
-     "appliance.conf:2:3: unknown directive 'cert' in tls (known: certificate, key)"),
+     "appliance.conf:2:3: unknown directive 'cert' in tls (known: certificate, key, host, session-cache, "
+     "session-timeout, handshake-timeout, hsts, plain-http, https-port)"),
     ("tls {\n  certificate\n}\n", FILES_OK,
      "appliance.conf:2:3: 'certificate' takes 1 argument (e.g. certificate tls/fullchain.pem)"),
     ("tls tls/fullchain.pem\n", FILES_OK, "appliance.conf:1:5: 'tls' takes no arguments before its block"),
@@ -249,6 +250,47 @@ TLS_INVALID = [
               "-----END PRIVATE KEY-----\n"},
      "appliance.conf:3:7: 'tls/key.pem': the private key cannot be decoded (want an unencrypted PKCS#8, "
      "SEC 1 or PKCS#1 key)"),
+    # The section's other directives (docs/tls.md).
+    (TLS_OK[:-2] + "  host api.example.com\n}\n", FILES_OK,
+     "appliance.conf:4:3: 'host' takes server names and a block (e.g. host api.example.com { certificate "
+     "tls/api.pem; key tls/api-key.pem })"),
+    (TLS_OK[:-2] + "  host api.example.com {\n    certificate tls/fullchain.pem\n  }\n}\n", FILES_OK,
+     "appliance.conf:4:3: a host block needs both 'certificate' and 'key'"),
+    (TLS_OK[:-2] + "  host 10.0.0.1:443 { certificate tls/fullchain.pem; key tls/key.pem }\n}\n", FILES_OK,
+     "appliance.conf:4:8: '10.0.0.1:443' is not a server name (a DNS name such as api.example.com, or "
+     "*.example.com; no IP address, port or trailing dot)"),
+    (TLS_OK[:-2] + "  host a.test. { certificate tls/fullchain.pem; key tls/key.pem }\n}\n", FILES_OK,
+     "appliance.conf:4:8: 'a.test.' is not a server name (a DNS name such as api.example.com, or "
+     "*.example.com; no IP address, port or trailing dot)"),
+    (TLS_OK[:-2] + "  host a.test *.b.test { certificate tls/fullchain.pem; key tls/key.pem }\n"
+     "  host A.TEST { certificate tls/fullchain.pem; key tls/key.pem }\n}\n", FILES_OK,
+     "appliance.conf:5:8: 'a.test' is named twice (once per certificate)"),
+    (TLS_OK[:-2] + "  host a b c d e f g h i { certificate tls/fullchain.pem; key tls/key.pem }\n}\n", FILES_OK,
+     "appliance.conf:4:24: at most 8 names in one host block"),
+    (TLS_OK[:-2] + "  host a.test { certificate tls/fullchain.pem; key tls/key.pem; hsts off }\n}\n", FILES_OK,
+     "appliance.conf:4:65: unknown directive 'hsts' in a host block (known: certificate, key)"),
+    (TLS_OK[:-2] + "  session-cache 262145\n}\n", FILES_OK,
+     "appliance.conf:4:17: '262145' for 'session-cache' is not a whole number 0-262144"),
+    (TLS_OK[:-2] + "  session-timeout 25h\n}\n", FILES_OK,
+     "appliance.conf:4:19: '25h' for 'session-timeout' is not a duration 1m-1d with a unit: ms, s, m, h or d"),
+    (TLS_OK[:-2] + "  handshake-timeout 500ms\n}\n", FILES_OK,
+     "appliance.conf:4:21: '500ms' for 'handshake-timeout' is not a duration 1s-1m with a unit: ms, s, m, h or d"),
+    (TLS_OK[:-2] + "  hsts 1y\n}\n", FILES_OK,
+     "appliance.conf:4:8: '1y' is not a max-age in whole seconds up to 730d (e.g. hsts 365d "
+     "include-subdomains, or hsts off)"),
+    (TLS_OK[:-2] + "  hsts 30d preload include-subdomains\n}\n", FILES_OK,
+     "appliance.conf:4:3: hsts preload needs a max-age of 365d or more and include-subdomains (the preload "
+     "list's rules)"),
+    (TLS_OK[:-2] + "  hsts 365d subdomains\n}\n", FILES_OK,
+     "appliance.conf:4:13: unknown hsts option 'subdomains' (include-subdomains, preload)"),
+    (TLS_OK[:-2] + "  hsts off 365d\n}\n", FILES_OK,
+     "appliance.conf:4:12: 'hsts off' takes nothing more"),
+    (TLS_OK[:-2] + "  plain-http allow\n}\n", FILES_OK,
+     "appliance.conf:4:14: 'allow': plain-http takes redirect or serve"),
+    (TLS_OK[:-2] + "  https-port 0\n}\n", FILES_OK,
+     "appliance.conf:4:14: '0' for 'https-port' is not a whole number 1-65535"),
+    (TLS_OK + "routes {\n  GET /healthz health { plain-http maybe }\n}\n", FILES_OK,
+     "appliance.conf:6:36: 'maybe': plain-http takes serve or redirect"),
 ]
 
 
@@ -286,10 +328,37 @@ def test_pack_takes_named_files_and_show_keeps_the_key_secret(tmp_path):
     assert KEY_BODY.encode() in data               # the blob carries it...
     shown = apctl("show", str(blob))
     assert shown.returncode == 0
-    assert "tls {\n    certificate tls/fullchain.pem\n    key tls/key.pem\n}\n" in shown.stdout
+    assert ("tls {\n    certificate tls/fullchain.pem\n    key tls/key.pem\n    session-cache 4096\n"
+            "    session-timeout 1h\n    handshake-timeout 10s\n    hsts 365d\n    plain-http redirect\n"
+            "    https-port 443\n}\n") in shown.stdout
     assert KEY_BODY not in shown.stdout + shown.stderr   # ...show never prints it
     # The key's archive entry is owner-only (mode 0100600).
     i = data.index(b"tls/key.pem\0")
+    assert data[i - 110 + 14:i - 110 + 22] == b"00008180"
+
+
+def test_host_blocks_and_options_show_back(tmp_path):
+    """Certificates by SNI and every option: accepted, shown in the
+    shortest form, and every key packed as a secret."""
+    cert_b, key_b = pair("rsa", "b")
+    text = (TLS_OK[:-2] + "  host API.example.com *.api.example.com {\n    certificate tls/b.pem\n"
+            "    key tls/b-key.pem\n  }\n  session-cache 0\n  session-timeout 86400s\n"
+            "  handshake-timeout 5s\n  hsts 730d include-subdomains preload\n  plain-http serve\n"
+            "  https-port 8443\n}\nroutes {\n  GET /healthz health { plain-http redirect }\n}\n")
+    conf = tree(tmp_path, text, {**FILES_OK, "tls/b.pem": cert_b, "tls/b-key.pem": key_b})
+    blob = tmp_path / "blob"
+    r = apctl("pack", conf, "-o", str(blob))
+    assert r.returncode == 0, r.stderr
+    shown = apctl("show", str(blob)).stdout
+    assert ("tls {\n    certificate tls/fullchain.pem\n    key tls/key.pem\n"
+            "    host api.example.com *.api.example.com {\n        certificate tls/b.pem\n"
+            "        key tls/b-key.pem\n    }\n    session-cache 0\n    session-timeout 1d\n"
+            "    handshake-timeout 5s\n    hsts 730d include-subdomains preload\n    plain-http serve\n"
+            "    https-port 8443\n}\n") in shown
+    assert "GET /healthz health {\n        plain-http redirect\n    }" in shown
+    assert key_b.splitlines()[1] not in shown
+    data = blob.read_bytes()
+    i = data.index(b"tls/b-key.pem\0")
     assert data[i - 110 + 14:i - 110 + 22] == b"00008180"
 
 

@@ -203,7 +203,7 @@ INVALID = [
     ('routes { GET / health { cache-control "a\\nb" } }\n',
      'appliance.conf:1:39: a header value is printable ASCII on one line'),
     ('routes { GET / health { timeout 5s } }\n',
-     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit, cors)"),
+     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit, cors, plain-http)"),
     ('routes { GET / static }\n',
      'appliance.conf:1:16: static takes a file or directory: static www'),
     ('routes { GET / static ../etc }\n',

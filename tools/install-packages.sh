@@ -15,6 +15,7 @@ pkgs=(
   dnsmasq-base iputils-ping                    # tests: DHCP server, ping in a netns
   nmap hping3                                  # tests: port scans and crafted packets at the firewall
   nginx-light slowhttptest wrk                 # tests and benchmarks: the HTTP reference, slow clients, load
+  curl testssl.sh                              # tests: HTTPS clients and the TLS scanner
 )
 missing=()
 for p in "${pkgs[@]}"; do
