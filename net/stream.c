@@ -193,7 +193,12 @@ static void tls_pump(struct stream *s)
                 wrote = moved = 1;
             }
         }
-        if ((state & BR_SSL_RECVREC) && s->rxq) {
+        /* The engine takes one record at a time. Once the handshake is
+         * done, no more until tls_progress has seen it: a client's
+         * Finished and close_notify in one segment must still count as
+         * a completed handshake. */
+        int hs_done = (state & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != 0;
+        if ((state & BR_SSL_RECVREC) && s->rxq && (s->est || !hs_done)) {
             unsigned char *p = br_ssl_engine_recvrec_buf(e, &len);
             size_t k = rx_take(s, p, len);
             if (k) {
@@ -265,7 +270,11 @@ static int tls_progress(struct stream *s)
         }
         if (!(state & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
             return 0;                           /* still shaking hands */
-        tls_conn_established(s->tls);
+        if (tls_conn_established(s->tls) < 0) {
+            tls_conn_failed(s->tls, TLS_F_SNI_MISMATCH, 0, s->id, s->addr);
+            destroy(s);
+            return 0;
+        }
         s->est = 1;
         s->ctx = s->l->ops->on_open(s, s->l->arg);
         if (!s->ctx) {                          /* the app is full: refuse */

@@ -41,6 +41,7 @@ struct tls_conn {
     const br_ssl_server_policy_class *pol;     /* the SNI policy's context */
     uint64_t deadline_ms;
     int resumed;
+    uint64_t resumed_name;          /* the server name the resumed session was made for */
     unsigned char buf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -73,7 +74,7 @@ static uint32_t linger_ms;
 
 static const char *const fail_names[TLS_F_N] = {
     "no_shared_cipher", "version", "alpn", "bad_record", "peer_alert", "closed", "timeout",
-    "plain_http", "full",
+    "plain_http", "full", "sni_mismatch",
 };
 
 static uint64_t now_ms(void) { return clock_monotonic_ns() / 1000000u; }
@@ -147,14 +148,17 @@ static int cache_load(const br_ssl_session_cache_class **ctx, br_ssl_server_cont
 {
     (void)ctx;
     struct tls_session s;
-    if (!tls_cache_lookup(&cache, p->session_id, tls_name_hash(br_ssl_engine_get_server_name(&sc->eng)),
-                          now_s(), &s))
+    /* BearSSL looks the session up before it reads the ClientHello's
+     * extensions, SNI among them: the name is compared once the handshake
+     * is done (tls_conn_established). */
+    if (!tls_cache_lookup(&cache, p->session_id, TLS_ANY_NAME, now_s(), &s))
         return 0;
     p->version = s.version;
     p->cipher_suite = s.suite;
     memcpy(p->master_secret, s.master, sizeof s.master);
-    memset(&s, 0, sizeof s);
     conn_of_sc(sc)->resumed = 1;
+    conn_of_sc(sc)->resumed_name = s.name_hash;
+    memset(&s, 0, sizeof s);
     return 1;
 }
 
@@ -249,12 +253,15 @@ void tls_conn_free(struct tls_conn *t)
 br_ssl_engine_context *tls_conn_engine(struct tls_conn *t) { return &t->sc.eng; }
 uint64_t tls_conn_deadline(const struct tls_conn *t) { return t->deadline_ms; }
 
-void tls_conn_established(struct tls_conn *t)
+int tls_conn_established(struct tls_conn *t)
 {
+    if (t->resumed && t->resumed_name != tls_name_hash(br_ssl_engine_get_server_name(&t->sc.eng)))
+        return -1;                  /* RFC 6066 3: not under another name */
     if (t->resumed)
         st.resumed++;
     else
         st.full++;
+    return 0;
 }
 
 enum tls_fail tls_classify(int err)

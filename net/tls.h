@@ -27,6 +27,7 @@ enum tls_fail {
     TLS_F_TIMEOUT,                  /* timeout: not done within handshake-timeout */
     TLS_F_PLAIN_HTTP,               /* plain_http: an HTTP request on the TLS port (answered 400) */
     TLS_F_FULL,                     /* full: every TLS slot was taken */
+    TLS_F_SNI_MISMATCH,             /* sni_mismatch: a session resumed under another server name */
     TLS_F_N
 };
 
@@ -39,8 +40,10 @@ void tls_conn_free(struct tls_conn *t);
 br_ssl_engine_context *tls_conn_engine(struct tls_conn *t);
 /* The handshake deadline (monotonic ms), set by tls_conn_new. */
 uint64_t tls_conn_deadline(const struct tls_conn *t);
-/* The handshake completed: count it (full or resumed). */
-void tls_conn_established(struct tls_conn *t);
+/* The handshake completed: count it (full or resumed) and return 0; -1
+ * when it resumed a session made for another server name, which the
+ * caller must not serve (count it with TLS_F_SNI_MISMATCH). */
+int tls_conn_established(struct tls_conn *t);
 /* The handshake failed: count it, log it (rate-limited) with the
  * connection's id and peer. why is the reason; br_err BearSSL's code. */
 void tls_conn_failed(struct tls_conn *t, enum tls_fail why, int br_err, uint64_t id, uint32_t peer);

@@ -93,7 +93,7 @@ int tls_cache_lookup(struct tls_cache *c, const uint8_t id[TLS_SESSION_ID_LEN], 
                      uint32_t now, struct tls_session *out)
 {
     struct tls_cache_slot *e = c->cap ? find(c, id) : NULL;
-    if (!e || e->s.name_hash != name_hash || now - e->born >= c->lifetime_s) {
+    if (!e || (name_hash != TLS_ANY_NAME && e->s.name_hash != name_hash) || now - e->born >= c->lifetime_s) {
         c->misses++;
         return 0;
     }
@@ -119,5 +119,5 @@ uint64_t tls_name_hash(const char *name)
             ch = (unsigned char)(ch + 32);
         h = (h ^ ch) * 0x100000001b3ull;
     }
-    return h;
+    return h == TLS_ANY_NAME ? 1 : h;           /* never the wildcard */
 }

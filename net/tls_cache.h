@@ -12,6 +12,8 @@
  *
  * A session remembers the server name its handshake was for (a hash of
  * the SNI, "" for none): RFC 6066 3 forbids resuming it under another.
+ * (BearSSL asks before it has read the SNI, so net/tls.c looks up with
+ * TLS_ANY_NAME and compares later.)
  * Times are seconds of a monotonic clock. Single-threaded.
  */
 #ifndef NET_TLS_CACHE_H
@@ -47,7 +49,9 @@ void tls_cache_init(struct tls_cache *c, void *mem, uint32_t entries, uint32_t l
 /* Remember s (a session ID already present keeps its first entry and age). */
 void tls_cache_store(struct tls_cache *c, const struct tls_session *s, uint32_t now);
 /* 1 and *out (master secret and parameters) when id is cached, younger
- * than the lifetime and was made for name_hash; 0 otherwise. */
+ * than the lifetime and was made for name_hash (any name for
+ * TLS_ANY_NAME: out->name_hash says which); 0 otherwise. */
+#define TLS_ANY_NAME 0
 int tls_cache_lookup(struct tls_cache *c, const uint8_t id[TLS_SESSION_ID_LEN], uint64_t name_hash,
                      uint32_t now, struct tls_session *out);
 /* Wipe the sessions past their lifetime. */

@@ -62,7 +62,7 @@ def openssl(*args, **kw):
 def make_ca(d):
     """A test CA and two leaves it signs: ECDSA P-256 for a.test (and
     localhost, 127.0.0.1), RSA 2048 for rsa.test and *.rsa.test."""
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "365",
             "-subj", "/CN=appliance test CA", "-addext", "basicConstraints=critical,CA:true",
             "-addext", "keyUsage=critical,keyCertSign", "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"))
     leaves = {"a": (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
@@ -73,7 +73,7 @@ def make_ca(d):
                 "-out", str(d / f"{name}.csr"))
         (d / f"{name}.ext").write_text(f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n")
         openssl("x509", "-req", "-in", str(d / f"{name}.csr"), "-CA", str(d / "ca.pem"), "-CAkey",
-                str(d / "ca.key"), "-CAcreateserial", "-days", "2", "-extfile", str(d / f"{name}.ext"),
+                str(d / "ca.key"), "-CAcreateserial", "-days", "365", "-extfile", str(d / f"{name}.ext"),
                 "-out", str(d / f"{name}.pem"))
         (d / f"{name}-chain.pem").write_text((d / f"{name}.pem").read_text() + (d / "ca.pem").read_text())
 
@@ -311,8 +311,13 @@ def test_resumption_from_the_session_cache(guest, site):
         assert rc == 0
         rc, out = s_client(guest, "-tls1_2", "-sess_in", sess, name="a.test")
         assert rc == 0 and "Reused, TLSv1.2" in out
-        rc, out = s_client(guest, "-tls1_2", "-sess_in", sess, name="other.test")
-        assert rc == 0 and "New, TLSv1.2" in out
+        before = metrics(guest, site)
+        rc, out = s_client(guest, "-tls1_2", "-sess_in", sess, "-ign_eof", name="other.test",
+                           stdin="GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert "HTTP/1.1" not in out, out
+        after = metrics(guest, site)
+        assert after['tls_handshake_failures_total{reason="sni_mismatch"}'] == \
+            before['tls_handshake_failures_total{reason="sni_mismatch"}'] + 1
     finally:
         if os.path.exists(sess):
             os.unlink(sess)

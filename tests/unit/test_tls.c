@@ -32,8 +32,11 @@ static void test_cache_basic(void)
     CHECK_I64(tls_cache_lookup(&c, a.id, 7, 50, &out), 1);
     CHECK_U64(out.suite, 1);
     CHECK(memcmp(out.master, a.master, sizeof a.master) == 0);
-    /* Another server name (RFC 6066 3): no resumption. */
+    /* Another server name (RFC 6066 3): no resumption; any name: found,
+     * with the name it was made for. */
     CHECK_I64(tls_cache_lookup(&c, a.id, 8, 50, &out), 0);
+    CHECK_I64(tls_cache_lookup(&c, a.id, TLS_ANY_NAME, 50, &out), 1);
+    CHECK_U64(out.name_hash, 7);
     /* Its lifetime, to the second: alive at 109, gone at 110. */
     CHECK_I64(tls_cache_lookup(&c, a.id, 7, 109, &out), 1);
     CHECK_I64(tls_cache_lookup(&c, a.id, 7, 110, &out), 0);
@@ -114,6 +117,7 @@ static void test_name_hash(void)
     CHECK_U64(tls_name_hash("Example.COM"), tls_name_hash("example.com"));
     CHECK(tls_name_hash("example.com") != tls_name_hash("example.org"));
     CHECK_U64(tls_name_hash(NULL), tls_name_hash(""));
+    CHECK(tls_name_hash("") != TLS_ANY_NAME);
 }
 
 static void test_sni(void)
