@@ -175,7 +175,7 @@ BLOB ?=
 run: all
 	@echo "appliance: QEMU $(MACHINE)/$(ACCEL), $(MEM); http://127.0.0.1:$(HTTP_PORT) https://127.0.0.1:$(HTTPS_PORT) (forwarded to guest 80/443); quit with Ctrl-A x"
 	qemu-system-x86_64 -M $(MACHINE) -accel $(ACCEL) -cpu max -m $(MEM) -no-reboot \
-	  -display none -serial mon:stdio -kernel $(B)/appliance.elf -append "$(CMDLINE)" \
+	  -display none -serial mon:stdio -kernel $(B)/appliance.elf -append "https-port=$(HTTPS_PORT) $(CMDLINE)" \
 	  $(if $(BLOB),-initrd $(BLOB)) \
 	  -netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80,hostfwd=tcp:127.0.0.1:$(HTTPS_PORT)-:443 \
 	  -device virtio-net-pci,netdev=net0 -device virtio-rng-pci $(QEMU_EXTRA)

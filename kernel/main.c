@@ -128,18 +128,29 @@ static void load_config(const uint8_t *blob, size_t len)
     free(text);
     if (!cmdline_get(&cmdline, "log"))
         log_set_level(config.log.level);
+    /* https-port=N: port 80's redirects name the port a development port
+     * forward uses (make run), whatever the config says. */
+    const char *hp = cmdline_get(&cmdline, "https-port");
+    if (hp && config.tls.enabled) {
+        char *end;
+        unsigned long port = strtoul(hp, &end, 10);
+        if (*end || port == 0 || port > 65535) {
+            log_warn("config", "https-port=%s: not a port 1-65535; ignored", hp);
+        } else {
+            config.tls.https_port = (uint16_t)port;
+            log_info("config", "https-port=%lu from the command line: port 80 redirects there", port);
+        }
+    }
 }
 
-/* test.tcpsvc=PORT[,PORT...]: the test service's ports (at most 4). A port
- * no inbound tcp rule names gets an allow-all rule, as the service exists
- * only for tests and is useless behind the firewall; the console says so.
- * A port the config names keeps the config's rules (firewall tests). */
 static uint16_t testsvc_port[4];
 static unsigned ntestsvc;
 
-/* test.tcpsvc=PORT[,PORT...] (plain) and test.tlssvc=PORT (over TLS, with
- * the config's certificates): ports the firewall lets in unless the
- * config's own rules name them (the firewall tests decide themselves). */
+/* test.tcpsvc=PORT[,PORT...] (plain, at most 4) and test.tlssvc=PORT (over
+ * TLS, with the config's certificates): the test services exist only for
+ * tests and are useless behind the firewall, so their ports get an
+ * allow-all rule (the console says so), unless the config's own rules
+ * name them (the firewall tests decide themselves). */
 static uint16_t tlssvc_port;
 
 static void test_allow(uint16_t port, const char *what)

@@ -11,20 +11,14 @@ the client namespace: keep-alive, then a new connection per request
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+import benchlib
+from benchlib import sh
 DURATION = int(os.environ.get("DURATION", "10"))
 CONNS = int(os.environ.get("CONNS", "16"))
 BODY = (b"x" * 1023) + b"\n"
-
-
-def sh(*a, check=True, **kw):
-    return subprocess.run(list(a), check=check, capture_output=True, text=True, **kw)
 
 
 def wrk(ex, url, close):
@@ -46,61 +40,19 @@ def wrk(ex, url, close):
 
 
 def appliance(d):
-    from qemu import Guest
-    conf = d / "appliance.conf"
-    conf.write_text("network {\n    address 192.0.2.10/24\n}\nfirewall {\n    inbound tcp 80 from any\n}\n"
-                    "limits {\n    connections 512\n}\nroutes {\n    GET /* static www\n}\n")
-    (d / "www").mkdir()
-    (d / "www" / "1k.txt").write_bytes(BODY)
-    sh(os.path.join(ROOT, "build", "apctl"), "pack", str(conf), "-o", str(d / "blob"))
-    ns = f"apbh-{os.getpid()}"
-    ex = ["ip", "netns", "exec", ns]
-    sh("ip", "netns", "add", ns)
-    try:
-        sh(*ex, "ip", "link", "set", "lo", "up")
-        sh(*ex, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
-        sh(*ex, "ip", "addr", "add", "192.0.2.1/24", "dev", "tap0")
-        sh(*ex, "ip", "link", "set", "tap0", "up")
-        with Guest("log=warn", prefix=ex, extra=["-initrd", str(d / "blob"),
-                   "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-                   "-device", "virtio-net-pci,netdev=n0"]) as g:
-            time.sleep(3)
-            url = "http://192.0.2.10/1k.txt"
-            assert sh(*ex, "curl", "-s", url).stdout.encode() == BODY
-            return wrk(ex, url, False), wrk(ex, url, True)
-    finally:
-        sh("ip", "netns", "del", ns, check=False)
+    conf = ("network {\n    address 192.0.2.10/24\n}\nfirewall {\n    inbound tcp 80 from any\n}\n"
+            "limits {\n    connections 512\n}\nroutes {\n    GET /* static www\n}\n")
+    with benchlib.appliance(d, conf, {"www/1k.txt": BODY}) as (ex, g):
+        url = "http://192.0.2.10/1k.txt"
+        assert sh(*ex, "curl", "-s", url).stdout.encode() == BODY
+        return wrk(ex, url, False), wrk(ex, url, True)
 
 
 def nginx(d):
-    a, b = f"apbn-a-{os.getpid()}", f"apbn-b-{os.getpid()}"
-    for ns in (a, b):
-        sh("ip", "netns", "add", ns)
-    (d / "www").mkdir()
-    (d / "www" / "1k.txt").write_bytes(BODY)
-    (d / "nginx.conf").write_text(
-        f"user root;\nworker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n"
-        "events { worker_connections 1024; }\n"
-        f"http {{ access_log off; server {{ listen 192.0.2.2:80; root {d}/www; }} }}\n")
-    try:
-        sh("ip", "link", "add", "vbh0", "netns", a, "type", "veth", "peer", "name", "vbh1", "netns", b)
-        sh("ip", "netns", "exec", a, "ip", "addr", "add", "192.0.2.1/24", "dev", "vbh0")
-        sh("ip", "netns", "exec", b, "ip", "addr", "add", "192.0.2.2/24", "dev", "vbh1")
-        for ns, dev in ((a, "vbh0"), (b, "vbh1")):
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", dev, "up")
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-        srv = subprocess.Popen(["ip", "netns", "exec", b, "nginx", "-p", str(d), "-c", str(d / "nginx.conf")])
-        time.sleep(1)
-        ex = ["ip", "netns", "exec", a]
-        url = "http://192.0.2.2/1k.txt"
-        try:
-            return wrk(ex, url, False), wrk(ex, url, True)
-        finally:
-            srv.terminate()
-            srv.wait()
-    finally:
-        for ns in (a, b):
-            sh("ip", "netns", "del", ns, check=False)
+    server = f"server {{ listen {benchlib.NGINX_IP}:80; root {d}/www; }}"
+    with benchlib.nginx(d, server, {"www/1k.txt": BODY}) as (ex, srv):
+        url = f"http://{benchlib.NGINX_IP}/1k.txt"
+        return wrk(ex, url, False), wrk(ex, url, True)
 
 
 def main():

@@ -21,15 +21,12 @@ import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+import benchlib
+from benchlib import sh
+
 SIZE_MB = int(os.environ.get("SIZE_MB", "50"))
 CONNS = int(os.environ.get("CONNS", "500"))
 PORT = 7
-
-
-def sh(*a, check=True):
-    return subprocess.run(list(a), check=check, capture_output=True, text=True)
 
 
 def client(addr):
@@ -97,49 +94,27 @@ def reference_server():
 
 def appliance(append="", boot_runs=5):
     from qemu import Guest
-    ns = f"apbench-{os.getpid()}"
-    ex = ["ip", "netns", "exec", ns]
-    sh("ip", "netns", "add", ns)
-    try:
-        sh(*ex, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
-        sh(*ex, "ip", "addr", "add", "192.0.2.1/24", "dev", "tap0")
-        sh(*ex, "ip", "link", "set", "tap0", "up")
+    with benchlib.tap_ns() as ex:
         boots = []
         for _ in range(boot_runs):
-            with Guest("ip=192.0.2.10/24 test.tcpsvc=7", prefix=ex, extra=[
-                    "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-                    "-device", "virtio-net-pci,netdev=n0"]) as g:
+            with Guest("ip=192.0.2.10/24 test.tcpsvc=7", prefix=ex, extra=benchlib.TAP_NETDEV) as g:
                 t, _ = g.wait_for(r"listening on 192\.0\.2\.10")
                 boots.append(t)
-        with Guest(f"ip=192.0.2.10/24 test.tcpsvc=7 {append}", prefix=ex, extra=[
-                "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-                "-device", "virtio-net-pci,netdev=n0"]) as g:
+        with Guest(f"ip=192.0.2.10/24 test.tcpsvc=7 {append}", prefix=ex, extra=benchlib.TAP_NETDEV) as g:
             g.wait_for(r"listening on")
             out = sh(*ex, sys.executable, __file__, "client", "192.0.2.10").stdout.split()
         return (sorted(boots)[len(boots) // 2] if boots else 0), [float(x) for x in out]
-    finally:
-        sh("ip", "netns", "del", ns, check=False)
 
 
 def reference():
-    a, b = f"apref-a-{os.getpid()}", f"apref-b-{os.getpid()}"
-    for ns in (a, b):
-        sh("ip", "netns", "add", ns)
-    try:
-        sh("ip", "link", "add", "vref0", "netns", a, "type", "veth", "peer", "name", "vref1", "netns", b)
-        sh("ip", "netns", "exec", a, "ip", "addr", "add", "192.0.2.1/24", "dev", "vref0")
-        sh("ip", "netns", "exec", b, "ip", "addr", "add", "192.0.2.2/24", "dev", "vref1")
-        for ns, dev in ((a, "vref0"), (b, "vref1")):
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", dev, "up")
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-        srv = subprocess.Popen(["ip", "netns", "exec", b, sys.executable, __file__, "server"])
+    with benchlib.veth_pair() as (client, server):
+        srv = subprocess.Popen([*server, sys.executable, __file__, "server"])
         time.sleep(0.5)
-        out = sh("ip", "netns", "exec", a, sys.executable, __file__, "client", "192.0.2.2").stdout.split()
-        srv.kill()
+        try:
+            out = sh(*client, sys.executable, __file__, "client", "192.0.2.2").stdout.split()
+        finally:
+            srv.kill()
         return [float(x) for x in out]
-    finally:
-        for ns in (a, b):
-            sh("ip", "netns", "del", ns, check=False)
 
 
 def firewall_on_off():

@@ -4,7 +4,9 @@
  * out-of-bounds access, a normalised path never holds a "." or ".."
  * segment, an empty segment, a '/' or a NUL, and a match names a route
  * whose pattern fits the path (same segment count unless it ends in '*';
- * literal segments equal). */
+ * literal segments equal). The whole input is also a Host value: a host
+ * url_host_len accepts fits the value and holds only name, address or
+ * [IPv6] characters (it becomes a Location for port 80's redirect). */
 #include <stdlib.h>
 #include <string.h>
 #include "app/router.h"
@@ -68,6 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
     }
     free(p);
+    long hl = url_host_len(in, n);
+    if (hl > (long)n || hl == 0)
+        __builtin_trap();
+    for (long i = 0; i < hl; i++) {
+        char ch = in[i];
+        if (!((ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z') || ch == '-' || ch == '.' ||
+              ch == ':' || ch == '[' || ch == ']'))
+            __builtin_trap();
+    }
     if (q < n) {
         size_t qn = n - q - 1, pos = 0;
         char *qs = malloc(qn ? qn : 1);

@@ -110,12 +110,14 @@ def test_no_blob_uses_the_built_in_default():
     assert shown.returncode == 0 and shown.stderr == ""
     assert effective(out) == shown.stdout.rstrip("\n").split("\n")
     # As documented: DHCP, inbound TCP 80 and 443 and ping only, a welcome
-    # page, health and metrics, and the development certificate.
+    # page, health and metrics (the health checks served on port 80 too),
+    # and the development certificate.
     for line in ("    dhcp", '    inbound tcp 80 from 0.0.0.0/0 "http (redirects to https)"',
                  '    inbound tcp 443 from 0.0.0.0/0 "https"',
                  '    inbound icmp echo-request from 0.0.0.0/0 "ping"', "    outbound all to 0.0.0.0/0",
-                 "    GET /healthz health", "    GET /readyz ready", "    GET /metrics metrics",
-                 "    GET /* static www", "    certificate tls/dev-cert.pem"):
+                 "    GET /healthz health {", "    GET /readyz ready {", "        plain-http serve",
+                 "    GET /metrics metrics", "    GET /* static www", "    certificate tls/dev-cert.pem",
+                 "    plain-http redirect"):
         assert line in effective(out)
     assert sum(1 for l in effective(out) if l.startswith("    inbound ")) == 3
     key = open(os.path.join(ROOT, "build", "devcert", "dev-key.pem")).read().splitlines()[1]
