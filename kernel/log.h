@@ -29,7 +29,8 @@ const char *log_level_name(enum log_level lvl);
  * handshakes): at most burst lines at once, per_sec a second after that.
  * log_limit_take returns 1 when a line may be written now, 0 when it is
  * to be suppressed (counted in suppressed; the next line written says how
- * many and resets it). Zero-initialised state is ready. */
+ * many and resets it). Zero-initialised state is ready, with a full
+ * burst. now_ms must be non-zero (milliseconds since boot). */
 struct log_limit { uint64_t tokens_ms, last_ms, suppressed; };
 int log_limit_take(struct log_limit *l, uint64_t now_ms, unsigned burst, unsigned per_sec);
 

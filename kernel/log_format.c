@@ -61,6 +61,8 @@ size_t log_format(char *buf, size_t cap, uint64_t ts_ns, enum log_level lvl,
 int log_limit_take(struct log_limit *l, uint64_t now_ms, unsigned burst, unsigned per_sec)
 {
     uint64_t cost = 1000 / (per_sec ? per_sec : 1), cap = cost * burst;
+    if (!l->last_ms)
+        l->tokens_ms = cap;                     /* the first burst is whole */
     l->tokens_ms += now_ms - l->last_ms;
     l->last_ms = now_ms;
     if (l->tokens_ms > cap)

@@ -283,8 +283,9 @@ enum tls_fail tls_classify(int err)
             return TLS_F_BAD_RECORD;
         }
     }
-    if (err == BR_ERR_UNSUPPORTED_VERSION)
-        return TLS_F_VERSION;
+    /* The rest, BR_ERR_UNSUPPORTED_VERSION included: that one comes from a
+     * record header's version field (noise, an SSL 2 hello); an old
+     * client's ClientHello gets protocol_version above. */
     return TLS_F_BAD_RECORD;
 }
 

@@ -63,5 +63,19 @@ int main(void)
     CHECK(log_level_parse("", &l) == -1);
     CHECK_STR(log_level_name(LOG_WARN), "WARN");
     CHECK_STR(log_level_name((enum log_level)9), "?");
+    /* The event-log bucket: a whole burst at first (even right after
+     * boot), then per_sec a second; suppressed lines are counted. */
+    struct log_limit lim = { 0, 0, 0 };
+    int ok = 0;
+    for (int i = 0; i < 25; i++)
+        ok += log_limit_take(&lim, 300, 20, 10);
+    CHECK_I64(ok, 20);
+    CHECK_U64(lim.suppressed, 5);
+    CHECK_I64(log_limit_take(&lim, 399, 20, 10), 0);
+    CHECK_I64(log_limit_take(&lim, 400, 20, 10), 1);
+    ok = 0;
+    for (int i = 0; i < 100; i++)
+        ok += log_limit_take(&lim, 100000, 20, 10);      /* refilled, never past the burst */
+    CHECK_I64(ok, 20);
     return check_done("test_log");
 }
