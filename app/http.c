@@ -334,7 +334,8 @@ static int read_body(struct conn *c)
     }
     c->in_len = c->consumed = 0;
     for (;;) {
-        size_t n = stream_read(c->s, tmp, sizeof tmp);
+        /* No more than c->in holds: what follows the body moves there. */
+        size_t n = stream_read(c->s, tmp, sizeof tmp < c->in_cap ? sizeof tmp : c->in_cap);
         if (!n)
             return stream_eof(c->s) ? -1 : 0;
         c->deadline = now_ms() + srv.lim.body_timeout_ms;

@@ -36,4 +36,15 @@
 /* Backtrace frames printed by an exception dump. */
 #define BACKTRACE_MAX 16
 
+/* A stream closed by the app while its client still sends: the FIN goes
+ * out, what arrives is read and dropped until the client's FIN or this
+ * long, then the close (nginx's lingering close). Closing at once would
+ * make the stack answer that data with an RST, which can destroy the
+ * response in flight (a 413 while the body still uploads). */
+#define STREAM_LINGER_MS 5000
+/* Receive buffers a stream may hold queued before they are copied into
+ * one heap buffer: each pool buffer is 1.5 KiB however little it holds,
+ * and the pool is shared by every connection. */
+#define STREAM_RXQ_PBUFS 8
+
 #endif

@@ -49,6 +49,8 @@ struct stream {
     int sniffed;                    /* TLS: first byte looked at */
     int flushing;                   /* TLS: the app closed; records still leaving */
     uint64_t flush_deadline;
+    int lingering;                  /* our FIN is out; the client's data is dropped */
+    uint64_t linger_deadline;
 };
 
 static uint64_t next_id = 1;
@@ -124,9 +126,22 @@ static int try_close(struct stream *s)
     return 0;
 }
 
-/* The FIN after what is queued; s is freed now or after lwIP's retry. */
+static void close_now(struct stream *s)
+{
+    if (try_close(s))
+        release(s);
+    else
+        s->closing = 1;                         /* retried from on_poll */
+}
+
+/* The FIN after what is queued; s is freed now, after the linger, or
+ * after lwIP's retry. The app has let go of s. */
 static void close_tcp(struct stream *s)
 {
+    if (s->tls) {                               /* the engine's work is done */
+        tls_conn_free(s->tls);
+        s->tls = NULL;
+    }
     if (!s->pcb) {
         release(s);
         return;
@@ -137,10 +152,23 @@ static void close_tcp(struct stream *s)
         pbuf_free(s->rxq);
         s->rxq = NULL;
     }
-    if (try_close(s))
-        release(s);
-    else
-        s->closing = 1;                         /* retried from on_poll */
+    if (!s->eof && tcp_shutdown(s->pcb, 0, 1) == ERR_OK) {
+        s->lingering = 1;                       /* on_recv drops, on FIN or on_poll closes */
+        s->linger_deadline = now_ms() + STREAM_LINGER_MS;
+        return;
+    }
+    close_now(s);
+}
+
+/* Copy a long receive queue into one heap buffer (see the top). */
+static void rx_coalesce(struct stream *s)
+{
+    struct pbuf *q = pbuf_alloc(PBUF_RAW, s->rxq->tot_len, PBUF_RAM);
+    if (!q)
+        return;                                 /* the window still bounds it */
+    pbuf_copy(q, s->rxq);
+    pbuf_free(s->rxq);
+    s->rxq = q;
 }
 
 /* Copy up to cap bytes out of rxq, reopening the window by as much. */
@@ -311,14 +339,26 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         pbuf_free(p);
         return ERR_OK;
     }
+    if (s->lingering) {
+        if (p) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        } else {
+            close_now(s);                       /* the client's FIN: done */
+        }
+        return ERR_OK;
+    }
     if (!p) {
         s->eof = 1;
     } else {
         st.rx_bytes += p->tot_len;
-        if (s->rxq)
+        if (s->rxq) {
             pbuf_cat(s->rxq, p);
-        else
+            if (pbuf_clen(s->rxq) > STREAM_RXQ_PBUFS)
+                rx_coalesce(s);
+        } else {
             s->rxq = p;
+        }
     }
     aborted = 0;
     if (!s->tls || tls_progress(s))
@@ -331,7 +371,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     struct stream *s = arg;
     (void)pcb;
     st.tx_bytes += len;
-    if (!s || s->closing)
+    if (!s || s->closing || s->lingering)
         return ERR_OK;
     aborted = 0;
     if ((!s->tls || tls_progress(s)) && s->ops->on_writable)
@@ -348,7 +388,7 @@ static void on_err(void *arg, err_t err)
     st.reset++;
     if (s->tls && !s->est)
         tls_conn_failed(s->tls, TLS_F_CLOSED, 0, s->id, s->addr);
-    if (s->closing || s->flushing || !s->ctx) { /* the app let go already, or never had it */
+    if (s->closing || s->flushing || s->lingering || !s->ctx) {   /* the app let go, or never had it */
         release(s);
         return;
     }
@@ -368,6 +408,9 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
     if (s->closing) {                           /* a close lwIP could not take before */
         if (try_close(s))
             release(s);
+    } else if (s->lingering) {
+        if (now_ms() >= s->linger_deadline)
+            close_now(s);
     } else if (s->flushing) {
         if (now_ms() >= s->flush_deadline)
             destroy(s);                         /* the client stopped reading */
@@ -376,6 +419,11 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
     } else if (s->tls && !s->est && now_ms() >= tls_conn_deadline(s->tls)) {
         tls_conn_failed(s->tls, TLS_F_TIMEOUT, 0, s->id, s->addr);
         destroy(s);
+    } else if (s->tls) {
+        /* Records lwIP had no memory for, with nothing in flight, get no
+         * on_sent: move them on here (the handshake's last flight too). */
+        if (tls_progress(s) && s->ops->on_writable)
+            s->ops->on_writable(s, s->ctx);
     }
     return aborted ? ERR_ABRT : ERR_OK;
 }
@@ -547,8 +595,11 @@ void stream_flush(struct stream *s)
 void stream_close(struct stream *s)
 {
     if (s->tls && s->pcb) {
+        br_ssl_engine_context *e = tls_conn_engine(s->tls);
         if (!(tls_state(s) & BR_SSL_CLOSED))
-            br_ssl_engine_close(tls_conn_engine(s->tls));  /* queues close_notify */
+            br_ssl_engine_close(e);             /* queues close_notify */
+        else if (br_ssl_engine_last_error(e))   /* a bad record the app's read met */
+            tls_conn_broken(s->tls, br_ssl_engine_last_error(e), s->id, s->addr);
         s->flushing = 1;
         s->flush_deadline = now_ms() + linger_ms;
         tls_flush_close(s);

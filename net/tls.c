@@ -95,6 +95,9 @@ static int pol_choose(const br_ssl_server_policy_class **pctx, const br_ssl_serv
                       br_ssl_server_choices *choices)
 {
     struct tls_conn *t = (struct tls_conn *)(void *)((char *)pctx - offsetof(struct tls_conn, pol));
+    /* Only full handshakes get here: a session the cache offered was
+     * dropped (the client no longer offers its suite). */
+    t->resumed = 0;
     const struct tls_cert *c = &certs[tls_sni_pick(cfg, br_ssl_engine_get_server_name(&cc->eng))];
     if (c->is_ec)
         br_ssl_server_set_single_ec(&t->sc, c->chain, c->nchain, br_skey_decoder_get_ec(&c->key),

@@ -98,3 +98,42 @@ print("%.3f" % worst)
         assert float(r.stdout) < 0.5, r.stdout
         g.send("net")
         g.wait_for(r"TIME-WAIT reused [1-9]")
+
+
+def test_a_413_reaches_a_client_still_sending_its_body(netns):
+    # The server answers 413 from the Content-Length and closes while the
+    # client is still uploading. The close lingers: what keeps arriving is
+    # read and dropped until the client's FIN, so the client sees the 413
+    # and an orderly end, never an RST (which would abort our unacked
+    # response segments and, on some client systems, discard the unread
+    # 413). Over the tap: nothing between the client's TCP and ours.
+    code = r'''
+import socket, threading, time
+s = socket.create_connection(("192.0.2.10", 80), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+errors = []
+def body():
+    try:
+        for _ in range(100):
+            s.sendall(b"x" * 16384)
+            time.sleep(0.005)
+    except OSError as e:
+        errors.append(repr(e))
+t = threading.Thread(target=body)
+t.start()
+time.sleep(0.8)
+out = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    out += b
+t.join()
+print(out.split(b"\r\n")[0].decode(), out.endswith(b"}\n"), errors or "no-errors")
+'''
+    with tap_guest(netns, "ip=192.0.2.10/24") as g:
+        g.wait_for(r"listening on 192\.0\.2\.10")
+        r = sh(*netns, "/usr/bin/python3", "-c", code, timeout=60, check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.startswith("HTTP/1.1 413 "), r.stdout
+        assert r.stdout.split()[-2:] == ["True", "no-errors"], r.stdout
