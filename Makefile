@@ -195,6 +195,18 @@ $(B)/host/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PURE_SRCS) $(wildcard k
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
+# The store's VFS with the image's SQLite release, built for the host once
+# (without sanitizers: SQLite is not ours to check, and it is large).
+HOST_SQLITE := $(B)/host/lib/sqlite3.o
+$(HOST_SQLITE): $(SQLITE_DIR)/sqlite3.c | $(STAMP_DEPS)
+	@mkdir -p $(@D)
+	gcc -O1 -g -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1 -DSQLITE_DQS=0 -c $< -o $@
+STORE_HOST_SRCS := store/blkvfs.c store/layout.c
+$(B)/host/test_blkvfs: tests/unit/test_blkvfs.c tests/unit/check.h $(STORE_HOST_SRCS) store/blkvfs.h store/layout.h \
+  drivers/blkdev.h $(HOST_SQLITE)
+	@mkdir -p $(@D)
+	gcc $(HOST_CFLAGS) $(INC_SQLITE) -o $@ $< $(STORE_HOST_SRCS) $(HOST_SQLITE) -lm
+
 # Fuzz targets (libFuzzer, clang): one binary per tests/fuzz/fuzz_*.c,
 # linked with the pure modules. tests/test_fuzz.py runs each for a bounded
 # time; FUZZ_SECONDS=600 make fuzz runs longer on demand.
