@@ -150,10 +150,17 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 CONFIG_SRCS := kernel/sbuf.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_sec_tls.c kernel/config_fw.c \
   kernel/config_http.c kernel/config_db.c kernel/config_tls.c
 HOST_BEARSSL := $(INC_BEARSSL) -no-pie $(DEPS)/lib/libbearssl.a
-APCTL_SRCS := tools/apctl/apctl.c $(CONFIG_SRCS) kernel/log_format.c
-$(B)/apctl: $(APCTL_SRCS) $(wildcard kernel/*.h) Makefile | $(STAMP_DEPS)
+# SQLite for the host (apctl db export, the store's host tests): the image's
+# release, built once, without sanitizers (it is not ours to check).
+HOST_SQLITE := $(B)/host/lib/sqlite3.o
+$(HOST_SQLITE): $(SQLITE_DIR)/sqlite3.c | $(STAMP_DEPS)
 	@mkdir -p $(@D)
-	gcc -std=c11 -Wall -Wextra -Werror -O2 -g -D_FORTIFY_SOURCE=2 -I. -o $@ $(APCTL_SRCS) $(HOST_BEARSSL)
+	gcc -O1 -g -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1 -DSQLITE_DQS=0 -c $< -o $@
+APCTL_SRCS := tools/apctl/apctl.c tools/apctl/dbexport.c $(CONFIG_SRCS) kernel/log_format.c store/layout.c
+$(B)/apctl: $(APCTL_SRCS) $(wildcard kernel/*.h tools/apctl/*.h store/layout.h) $(HOST_SQLITE) Makefile | $(STAMP_DEPS)
+	@mkdir -p $(@D)
+	gcc -std=c11 -Wall -Wextra -Werror -O2 -g -D_FORTIFY_SOURCE=2 -I. $(INC_SQLITE) -o $@ $(APCTL_SRCS) \
+	  $(HOST_SQLITE) $(HOST_BEARSSL) -lm
 
 .PHONY: all
 all: $(B)/appliance.elf $(B)/appliance-stripped.elf $(B)/apctl
@@ -195,12 +202,7 @@ $(B)/host/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PURE_SRCS) $(wildcard k
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
 
-# The store's VFS with the image's SQLite release, built for the host once
-# (without sanitizers: SQLite is not ours to check, and it is large).
-HOST_SQLITE := $(B)/host/lib/sqlite3.o
-$(HOST_SQLITE): $(SQLITE_DIR)/sqlite3.c | $(STAMP_DEPS)
-	@mkdir -p $(@D)
-	gcc -O1 -g -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION=1 -DSQLITE_DQS=0 -c $< -o $@
+# The store's VFS over a memory disk, with the host SQLite above.
 STORE_HOST_SRCS := store/blkvfs.c store/layout.c
 $(B)/host/test_blkvfs: tests/unit/test_blkvfs.c tests/unit/check.h $(STORE_HOST_SRCS) store/blkvfs.h store/layout.h \
   drivers/blkdev.h $(HOST_SQLITE)

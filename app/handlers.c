@@ -14,6 +14,7 @@
 #include "app/static.h"
 #include "app/url.h"
 #include "net/net.h"
+#include "store/store.h"
 
 #define METRICS_MAX 65536
 
@@ -525,8 +526,9 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         json_small(c, 200, "{\"status\":\"ok\"}\n");
         break;
     case CONFIG_ROUTE_READY: {
-        /* Ready: init done, and HTTPS served when tls is configured. */
-        int ready = srv->ready && (!srv->cfg->tls.enabled || net_tls_serving());
+        /* Ready: init done, HTTPS served when tls is configured, the
+         * database open and migrated when there is one. */
+        int ready = srv->ready && (!srv->cfg->tls.enabled || net_tls_serving()) && store_ready();
         json_small(c, ready ? 200 : 503, ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"not ready\"}\n");
         break;
     }
@@ -534,7 +536,8 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         metrics(srv, c);
         break;
     case CONFIG_ROUTE_SQL:
-        http_error(c, 503, "the data store is not available in this build yet");
+        http_error(c, 503, store_ready() ? "sql routes are not served by this build yet"
+                                         : "the database is not ready");
         break;
     case CONFIG_ROUTE_HANDLER:
         run_handler(c, r, u, &m);

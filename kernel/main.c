@@ -211,9 +211,11 @@ static void console_command(const char *line)
         app_log_stats();
     } else if (strcmp(line, "tls") == 0) {
         net_tls_log_stats();
+    } else if (strcmp(line, "db") == 0) {
+        log_info("store", "%s", store_status());
     } else if (strcmp(line, "help") == 0) {
         log_info("console", "commands: fw (firewall counters), net (device and firewall counters), "
-                 "http (server counters), tls (handshakes and session cache), help");
+                 "http (server counters), tls (handshakes and session cache), db (the database), help");
     } else {
         log_info("console", "unknown command '%s' (try help)", line);
     }
@@ -322,13 +324,15 @@ void kmain(const struct hvm_start_info *si)
     int npci = pci_enumerate(pcidevs, PCI_MAX_DEVICES);
     struct netdev *nic = NULL;
     int have_rng = 0;
-    struct blkdev *disk = NULL;
+    /* virtio-blk disks in PCI order: vda, vdb, ... (the config's names). */
+    struct blkdev *disks[4] = { NULL };
+    unsigned ndisks = 0;
     for (int i = 0; i < npci; i++) {
         uint16_t type = virtio_pci_type(&pcidevs[i]);
         if (type == VIRTIO_ID_NET && !nic)
             nic = virtio_net_attach(&pcidevs[i]);
-        else if (type == VIRTIO_ID_BLOCK && !disk)
-            disk = virtio_blk_attach(&pcidevs[i]);
+        else if (type == VIRTIO_ID_BLOCK && ndisks < 4)
+            ndisks += (disks[ndisks] = virtio_blk_attach(&pcidevs[i])) != NULL;
         else if (type == VIRTIO_ID_RNG && !have_rng)
             have_rng = virtio_rng_attach(&pcidevs[i]) == 0;
         else if (type)
@@ -336,6 +340,7 @@ void kmain(const struct hvm_start_info *si)
                      pcidevs[i].dev, pcidevs[i].fn, type);
     }
     log_info("pci", "%d functions found", npci);
+    struct blkdev *disk = disks[0];
     if (!disk)
         log_warn("disk", "no virtio-blk data disk: persistent storage unavailable "
                  "(add -drive if=none,id=d0,file=data.img,format=raw -device virtio-blk-pci,drive=d0)");
@@ -362,6 +367,9 @@ void kmain(const struct hvm_start_info *si)
     } else {
         log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci)");
     }
+
+    /* The data before the routes that serve it: readiness waits for it. */
+    store_open(&config, config.database.disk < ndisks ? disks[config.database.disk] : NULL);
 
     for (unsigned i = 0; nic && i < ntestsvc; i++)
         net_testsvc_start(testsvc_port[i]);

@@ -12,19 +12,21 @@
 #include <sys/stat.h>
 #include "kernel/config.h"
 #include "kernel/cpio.h"
+#include "tools/apctl/dbexport.h"
 
-#define EXIT_INVALID 1
-#define EXIT_USAGE 2
-#define EXIT_IO 3
+#define EXIT_INVALID APCTL_EXIT_INVALID
+#define EXIT_USAGE APCTL_EXIT_USAGE
+#define EXIT_IO APCTL_EXIT_IO
 
 static const char usage_text[] =
 "NAME\n"
-"    apctl - check, pack and show appliance config blobs\n"
+"    apctl - check, pack and show appliance config blobs; export data disks\n"
 "\n"
 "SYNOPSIS\n"
 "    apctl check FILE\n"
 "    apctl pack FILE -o BLOB\n"
 "    apctl show BLOB\n"
+"    apctl db export DISK OUT\n"
 "    apctl --help\n"
 "\n"
 "DESCRIPTION\n"
@@ -42,6 +44,11 @@ static const char usage_text[] =
 "    show   Validate BLOB and print the effective configuration: every\n"
 "           setting, defaults included, in the config syntax. Secrets are\n"
 "           never printed.\n"
+"    db export\n"
+"           Write the database of the data disk image DISK (with the\n"
+"           appliance stopped) to OUT as one plain SQLite file, the commits\n"
+"           still in its write-ahead log included, and check its integrity.\n"
+"           DISK is only read. See docs/store.md.\n"
 "\n"
 "EXIT STATUS\n"
 "    0  valid (check, show) or written (pack)\n"
@@ -50,7 +57,7 @@ static const char usage_text[] =
 "    3  a file could not be read or written\n"
 "\n"
 "SEE ALSO\n"
-"    docs/config.md\n";
+"    docs/config.md, docs/store.md\n";
 
 static struct conf_doc doc;
 
@@ -398,7 +405,9 @@ int main(int argc, char **argv)
         return cmd_pack(argv[2], argv[4]);
     if (argc == 3 && strcmp(argv[1], "show") == 0)
         return cmd_show(argv[2]);
-    fprintf(stderr, "usage: apctl check FILE | apctl pack FILE -o BLOB | apctl show BLOB "
-            "(apctl --help for more)\n");
+    if (argc == 5 && strcmp(argv[1], "db") == 0 && strcmp(argv[2], "export") == 0)
+        return apctl_db_export(argv[3], argv[4]);
+    fprintf(stderr, "usage: apctl check FILE | apctl pack FILE -o BLOB | apctl show BLOB | "
+            "apctl db export DISK OUT (apctl --help for more)\n");
     return EXIT_USAGE;
 }
