@@ -191,7 +191,7 @@ run: all
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
   kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
-  net/tls_cache.c net/tls_sni.c \
+  net/tls_cache.c net/tls_sni.c store/layout.c \
   app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -38,6 +38,7 @@ def _fw_records(*frames):
 PEER, US = (203, 0, 113, 5), (192, 0, 2, 10)
 SYN_IN = _ipv4(6, PEER, US, _tcp(1000, 443, 0x02))
 SEEDS = {
+    "fuzz_layout": [struct.pack("<Q", 16 << 20) + bytes(512), struct.pack("<Q", 1 << 40) + b"APPLIANCE-DATA\0\0"],
     "fuzz_router": [b"\x00/api/users/42?a=1&b=x+y", b"\x01/o/1/t/2/m/", b"\x00//a/./b/../%2e%2e/c%20d",
                     b"\x03/x/y/z?%41=%zz&&k", b"\x00/api/users/me/"],
     "fuzz_http": [
