@@ -427,7 +427,8 @@ def test_stalled_handshakes_lose_their_slots_at_the_timeout(site, tmp_path):
             except ConnectionResetError:
                 pass
             s.close()
-        assert time.monotonic() - t_full < 6 + 1.5          # the timeout, plus the once-a-second check
+        # The timeout, plus the once-a-second check, plus slack for a loaded host.
+        assert time.monotonic() - t_full < 6 + 3
         g.wait_for(r"handshake failed: timeout")
         with tls_socket(g, site) as s:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
