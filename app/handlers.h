@@ -27,7 +27,7 @@ struct http_server {
     struct http_limits hlim;
     struct router router;
     unsigned npool, open, peak;
-    int ready;
+    int ready, draining;
     uint64_t accepted, refused, reset, tx_body, https_redirects;
     char hsts[128];                 /* the Strict-Transport-Security line, "" for none */
     uint64_t timeout_header, timeout_body, timeout_send, timeout_idle;

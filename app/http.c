@@ -280,7 +280,7 @@ static int finish(struct conn *c)
     access_log(c);
     handlers_count(&srv, c);
     c->requests++;
-    if (c->close_after) {
+    if (c->close_after || srv.draining) {
         conn_close(c);
         return 0;
     }
@@ -366,7 +366,7 @@ static void on_head(struct conn *c, int end)
     }
     /* The last request a connection may carry says so (RFC 9112 9.6). */
     c->close_after = !c->rq.keep_alive || c->requests + 1 >= srv.lim.keepalive_requests ||
-                     !srv.lim.keepalive_timeout_ms;
+                     !srv.lim.keepalive_timeout_ms || srv.draining;
     c->has_body = c->rq.chunked || (c->rq.has_length && c->rq.length > 0);
     handlers_route(&srv, c);                    /* prepares the response, may ask for the body */
     if (c->state == C_WRITE)
@@ -604,6 +604,18 @@ int app_start(const struct config *cfg)
 }
 
 void app_set_ready(int ready) { srv.ready = ready; }
+
+void app_drain(void)
+{
+    srv.draining = 1;
+    srv.ready = 0;
+    stream_listen_close_all();
+    for (unsigned i = 0; i < npool; i++)
+        if (pool[i].state == C_HEAD && pool[i].in_len == 0)
+            conn_close(&pool[i]);               /* idle between requests */
+}
+
+unsigned app_open(void) { return srv.open; }
 
 void app_log_stats(void)
 {

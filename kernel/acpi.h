@@ -21,6 +21,14 @@ struct acpi_power {
     int found;                  /* a FADT was found and parsed */
     int hw_reduced;             /* FADT flag HW_REDUCED_ACPI (bit 20) */
     uint32_t pm1a_cnt;          /* I/O port, 0 if none */
+    /* The power button (ACPI 6.4 4.8.3.1, fixed-feature PWRBTN): the PM1a
+     * event block (status, then enable, each pm1_evt_len/2 bytes), the
+     * SCI's interrupt, and how to switch the chipset to ACPI mode. */
+    uint32_t pm1a_evt;          /* I/O port, 0 if none */
+    uint8_t pm1_evt_len;
+    uint16_t sci_int;
+    uint32_t smi_cmd;           /* I/O port, 0: already in ACPI mode */
+    uint8_t acpi_enable;
     struct acpi_gas sleep_ctl;  /* hardware-reduced sleep control, addr 0 if none */
     int s5_found;
     uint8_t slp_typ_s5;

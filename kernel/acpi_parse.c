@@ -71,7 +71,12 @@ int acpi_parse_fadt(const uint8_t *f, size_t n, struct acpi_power *out, uint64_t
     if (n < 116)
         return -1;
     *dsdt_addr = le32(f + 40);
+    out->sci_int = (uint16_t)(f[46] | f[47] << 8);
+    out->smi_cmd = le32(f + 48);
+    out->acpi_enable = f[52];
+    out->pm1a_evt = le32(f + 56);
     out->pm1a_cnt = le32(f + 64);
+    out->pm1_evt_len = f[88];
     out->century_reg = f[108];
     uint32_t flags = le32(f + 112);
     out->hw_reduced = (flags >> 20) & 1;

@@ -47,4 +47,8 @@
  * and the pool is shared by every connection. */
 #define STREAM_RXQ_PBUFS 8
 
+/* A power-button shutdown waits this long for open requests to finish
+ * before it closes the database and powers off. */
+#define DRAIN_MS 10000
+
 #endif

@@ -199,6 +199,42 @@ static void test_tcpsvc_ports(void)
     }
 }
 
+/* Shutdown on the ACPI power button (QEMU system_powerdown, a cloud
+ * "stop"): stop accepting, let open requests finish (at most DRAIN_MS),
+ * checkpoint and close the database, power off. */
+static uint64_t drain_deadline;
+
+static void drain_tick(void *arg)
+{
+    (void)arg;                                  /* wakes the loop: drain_poll looks again */
+    if (drain_deadline)
+        loop_timer_add(clock_monotonic_ns() + 100000000ull, drain_tick, NULL);
+}
+
+static int drain_poll(void *arg)
+{
+    (void)arg;
+    if (!drain_deadline) {
+        if (!power_button_pressed())
+            return 0;
+        drain_deadline = clock_monotonic_ns() + (uint64_t)DRAIN_MS * 1000000u;
+        log_info("power", "power button: draining (new connections refused, readiness false; "
+                 "%u open, %d s at most)", app_open(), DRAIN_MS / 1000);
+        app_drain();
+        drain_tick(NULL);
+        return 1;
+    }
+    uint64_t now = clock_monotonic_ns();
+    if (app_open() && now < drain_deadline)
+        return 0;
+    if (app_open())
+        log_warn("power", "drain: %u connections still open after %d s: closing anyway", app_open(),
+                 DRAIN_MS / 1000);
+    log_info("power", "drained");
+    store_close();
+    power_off(POWER_EXIT_OK);
+}
+
 /* Console commands (COM1 input): read-only views for whoever holds the
  * serial console; there is no shell. */
 static void console_command(const char *line)
@@ -399,6 +435,8 @@ void kmain(const struct hvm_start_info *si)
         loop_timer_add(poweroff_at_ns, power_off_timer, NULL);
     }
 
+    power_button_start();
+    loop_add_poller(drain_poll, NULL);
     if (serial_rx_start(console_command) < 0)
         log_warn("console", "no console input (no interrupt for COM1)");
     app_set_ready(1);

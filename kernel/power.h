@@ -29,5 +29,12 @@ enum power_exit {
 void power_init(const struct acpi_power *acpi, int use_debug_exit);
 _Noreturn void power_off(enum power_exit code);
 _Noreturn void power_halt(void);
+/* The ACPI power button (QEMU's system_powerdown): switch the chipset to
+ * ACPI mode, enable the fixed PWRBTN event and route the SCI. A press
+ * only sets a flag (interrupt context) and wakes the loop;
+ * power_button_pressed() returns 1 once per press. 0, or -1 (logged) when
+ * the machine has no fixed power button (e.g. hardware-reduced ACPI). */
+int power_button_start(void);
+int power_button_pressed(void);
 
 #endif

@@ -61,6 +61,9 @@ struct stream_stats { uint64_t accepted, refused, reset, aborted, rx_bytes, tx_b
 #define STREAM_REF 1                /* stream_write: data outlives the send; not copied */
 
 int stream_listen(uint16_t port, const struct stream_ops *ops, void *arg);
+/* Stop listening on every port (a drain): new connections are reset;
+ * open streams go on. */
+void stream_listen_close_all(void);
 /* Copy up to cap received bytes; 0 when none are waiting. */
 size_t stream_read(struct stream *s, void *buf, size_t cap);
 /* 1 when the peer finished sending and everything was read. */

@@ -470,6 +470,19 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
+static struct tcp_pcb *listeners[8];
+static unsigned nlisteners;
+
+void stream_listen_close_all(void)
+{
+    for (unsigned i = 0; i < nlisteners; i++) {
+        tcp_arg(listeners[i], NULL);
+        tcp_accept(listeners[i], NULL);
+        tcp_close(listeners[i]);               /* a listening pcb is freed at once */
+    }
+    nlisteners = 0;
+}
+
 static int listen_on(uint16_t port, const struct stream_ops *ops, void *arg, int tls)
 {
     struct listener *l = malloc(sizeof *l);
@@ -490,6 +503,8 @@ static int listen_on(uint16_t port, const struct stream_ops *ops, void *arg, int
     *l = (struct listener){ ops, arg, tls };
     tcp_arg(lp, l);
     tcp_accept(lp, on_accept);
+    if (nlisteners < sizeof listeners / sizeof listeners[0])
+        listeners[nlisteners++] = lp;
     return 0;
 }
 

@@ -224,9 +224,13 @@ void store_close(void)
         return;
     /* A checkpoint into the database file, so the disk alone (without
      * its WAL) holds everything, then the close. */
-    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-    sqlite3_close(db);
+    int rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    rc |= sqlite3_close(db);
     db = NULL;
     ready = 0;
     blkvfs_detach();
+    if (rc == SQLITE_OK)
+        log_info("store", "closed cleanly: the WAL is checkpointed into the database");
+    else
+        log_warn("store", "closed with SQLite status %d (the WAL recovers it at the next boot)", rc);
 }

@@ -60,6 +60,21 @@ class Guest:
         with self.cond:
             self.cond.notify_all()
 
+    def qmp(self, command):
+        """One QMP command (the Guest needs extra=qmp_args(path)); its reply."""
+        import json
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.qmp_path)
+            f = s.makefile("rw")
+            f.readline()                            # the greeting
+            for cmd in ("qmp_capabilities", command):
+                f.write(json.dumps({"execute": cmd}) + "\n")
+                f.flush()
+                reply = {}
+                while "return" not in reply and "error" not in reply:
+                    reply = json.loads(f.readline())  # events may come first
+            return reply
+
     def send(self, line):
         """Type a line on the serial console (console commands)."""
         self.proc.stdin.write(line.encode() + b"\n")

@@ -5,8 +5,11 @@ migration leaves the appliance up but not ready, a disk holding other data
 is never written, and `apctl db export` reads the database back on the host
 after the VM was killed (SIGKILL: no clean shutdown)."""
 import os
+import socket
 import sqlite3
 import subprocess
+import tempfile
+import time
 
 import pytest
 
@@ -44,13 +47,15 @@ def pack(d, migrations, conf=CONF):
 
 def boot(blob, disk):
     port = free_port()
+    qmp = os.path.join(tempfile.mkdtemp(prefix="apqmp-"), "qmp.sock")
     extra = ["-initrd", str(blob), "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80",
-             "-device", "virtio-net-pci,netdev=n0"]
+             "-device", "virtio-net-pci,netdev=n0", "-qmp", f"unix:{qmp},server=on,wait=off"]
     if disk:
         extra += ["-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback",
                   "-device", "virtio-blk-pci,drive=d0"]
     g = Guest("", extra=extra)
     g.port = port
+    g.qmp_path = qmp
     return g
 
 
@@ -145,3 +150,50 @@ def test_no_disk_for_the_database(tmp_path):
         g.wait_for(r"ERROR store: no virtio-blk disk vda for the database: not ready")
         g.wait_for(r"boot: listening on")
         assert status(g, "/readyz") == 503
+
+
+def test_power_button_drains_then_closes_the_database(tmp_path, disk):
+    """QEMU's system_powerdown (the ACPI power button): a download in
+    flight completes, new connections are refused, the WAL is checkpointed
+    and the database closed, the machine powers off, and the next boot
+    finds everything in order."""
+    big = os.urandom(4 << 20)
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "big.bin").write_bytes(big)
+    conf = CONF.replace("    GET /readyz ready\n", "    GET /readyz ready\n    GET /* static www\n")
+    blob = pack(tmp_path, {"001_create.sql": M1, "002_seed.sql": M2}, conf)
+    with boot(blob, disk) as g:
+        g.wait_for(r"power: ACPI power button on SCI \d+")
+        g.wait_for(r"boot: listening on")
+        s = socket.create_connection(("127.0.0.1", g.port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = s.recv(65536)
+        assert data.startswith(b"HTTP/1.1 200 ")
+        assert g.qmp("system_powerdown") == {"return": {}}
+        g.wait_for(r"power: power button: draining \(.* 1 open")
+        # A newcomer is refused while the download goes on, slowly.
+        with socket.create_connection(("127.0.0.1", g.port), timeout=10) as n:
+            n.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                assert n.recv(100) == b""
+            except ConnectionResetError:
+                pass
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            time.sleep(0.005)
+        s.close()
+        head, body = data.split(b"\r\n\r\n", 1)
+        assert body == big
+        assert g.proc.wait(timeout=30) == 33     # a clean power-off
+        out = g.output
+        assert "store: closed cleanly: the WAL is checkpointed into the database" in out
+        assert out.index("power: drained") < out.index("store: closed cleanly") < out.index("power: powering off")
+    # The checkpoint left the whole database in its region: nothing in the WAL.
+    db = export(disk, tmp_path / "out.sqlite")
+    assert db.execute("SELECT count(*) FROM posts").fetchone() == (2,)
+    with boot(blob, disk) as g:
+        g.wait_for(r"store: ready: 2 migrations \(0 new this boot\)")

@@ -50,6 +50,8 @@ int main(void)
     put32(f + 112, 1u << 20);            /* HW_REDUCED_ACPI */
     put64(f + 140, 0x7fe2000);           /* X_DSDT wins over DSDT */
     f[244] = 0; f[245] = 8; put64(f + 248, 0xfea00000);   /* sleep control, memory */
+    /* The power button's fields, as QEMU q35 has them. */
+    f[46] = 9; put32(f + 48, 0xb2); f[52] = 2; put32(f + 56, 0x600); f[88] = 4;
     struct acpi_power p;
     memset(&p, 0, sizeof p);
     uint64_t dsdt = 0;
@@ -60,6 +62,11 @@ int main(void)
     CHECK(p.hw_reduced == 1 && p.found == 1);
     CHECK_U64(p.sleep_ctl.addr, 0xfea00000);
     CHECK_U64(p.sleep_ctl.space, 0);
+    CHECK_U64(p.sci_int, 9);
+    CHECK_U64(p.smi_cmd, 0xb2);
+    CHECK_U64(p.acpi_enable, 2);
+    CHECK_U64(p.pm1a_evt, 0x600);
+    CHECK_U64(p.pm1_evt_len, 4);
     /* An old, short FADT (ACPI 1.0, 116 bytes): no X_ fields read. */
     memset(&p, 0, sizeof p);
     put32(f + 4, 116);
