@@ -123,7 +123,7 @@ $(B)/lib/liblwip.a: $(LWIP_OBJS)
 # cache, no mmap, no local time zone (the appliance runs in UTC).
 SQLITE_FLAGS := -DSQLITE_OS_OTHER=1 -DSQLITE_THREADSAFE=0 -DSQLITE_TEMP_STORE=3 \
   -DSQLITE_OMIT_LOAD_EXTENSION=1 -DSQLITE_OMIT_SHARED_CACHE=1 -DSQLITE_MAX_MMAP_SIZE=0 \
-  -DSQLITE_OMIT_LOCALTIME=1 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 \
+  -DSQLITE_OMIT_LOCALTIME=1 -DSQLITE_DEFAULT_MEMSTATUS=1 -DSQLITE_DQS=0 \
   -DSQLITE_OMIT_DEPRECATED=1 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS=1
 
 $(SQLITE_DIR)/sqlite3.c: | $(STAMP_DEPS) ;
@@ -148,7 +148,7 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 # The config's certificate check links BearSSL, the kernel's own build of
 # it (non-PIE objects, hence -no-pie for the host binaries that use it).
 CONFIG_SRCS := kernel/sbuf.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_sec_tls.c kernel/config_fw.c \
-  kernel/config_http.c kernel/config_db.c kernel/config_tls.c
+  kernel/config_http.c kernel/config_db.c kernel/config_sql.c kernel/config_tls.c kernel/textpat.c
 HOST_BEARSSL := $(INC_BEARSSL) -no-pie $(DEPS)/lib/libbearssl.a
 # SQLite for the host (apctl db export, the store's host tests): the image's
 # release, built once, without sanitizers (it is not ours to check).
@@ -168,7 +168,8 @@ all: $(B)/appliance.elf $(B)/appliance-stripped.elf $(B)/apctl
 # ---------------------------------------------------------------- run
 # Knobs: HTTP_PORT, HTTPS_PORT (loopback forwards), MEM, ACCEL (tcg; kvm
 # where it works), MACHINE (q35, pc, microvm), CMDLINE, QEMU_EXTRA, BLOB (a
-# config blob from build/apctl pack, booted as -initrd).
+# config blob from build/apctl pack, booted as -initrd), DISK (a raw image
+# file attached as the first virtio-blk disk, vda: the database's).
 HTTP_PORT ?= 8080
 HTTPS_PORT ?= 8443
 MEM ?= 256M
@@ -177,6 +178,8 @@ MACHINE ?= q35
 CMDLINE ?=
 QEMU_EXTRA ?=
 BLOB ?=
+DISK ?=
+DISK_ARGS = -drive file=$(DISK),format=raw,if=none,id=disk0 -device virtio-blk-pci,drive=disk0
 
 .PHONY: run
 run: all
@@ -184,6 +187,7 @@ run: all
 	qemu-system-x86_64 -M $(MACHINE) -accel $(ACCEL) -cpu max -m $(MEM) -no-reboot \
 	  -display none -serial mon:stdio -kernel $(B)/appliance.elf -append "https-port=$(HTTPS_PORT) $(CMDLINE)" \
 	  $(if $(BLOB),-initrd $(BLOB)) \
+	  $(if $(DISK),$(DISK_ARGS)) \
 	  -netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80,hostfwd=tcp:127.0.0.1:$(HTTPS_PORT)-:443 \
 	  -device virtio-net-pci,netdev=net0 -device virtio-rng-pci $(QEMU_EXTRA)
 
@@ -192,7 +196,8 @@ run: all
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
   kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
   net/tls_cache.c net/tls_sni.c store/layout.c \
-  app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c $(CONFIG_SRCS)
+  app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c app/json.c app/sqlparam.c \
+  app/sqlpage.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

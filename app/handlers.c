@@ -366,6 +366,7 @@ static void cors_headers(struct conn *c, const struct config_route *r);
 static int preflight(struct http_server *srv, struct conn *c, const struct url_path *u);
 static void dispatch(struct http_server *srv, struct conn *c, const struct config_route *r,
                      const struct url_path *u, const struct router_match *m);
+static void route_headers(struct conn *c, const struct config_route *r);
 
 void handlers_route(struct http_server *srv, struct conn *c)
 {
@@ -421,11 +422,41 @@ void handlers_route(struct http_server *srv, struct conn *c)
             return;
         }
     }
+    c->lim = lim;
+    /* A sql route taking a body runs once the body is in (handlers_body). */
+    if (r->kind == CONFIG_ROUTE_SQL && c->has_body &&
+        (rq->method == HTTP_POST || rq->method == HTTP_PUT || rq->method == HTTP_PATCH)) {
+        c->want_body = 1;
+        return;
+    }
     dispatch(srv, c, r, &u, &m);
+    route_headers(c, r);
+}
+
+static void route_headers(struct conn *c, const struct config_route *r)
+{
     if (r->rate_per_min)
-        rate_headers(c, &lim);
+        rate_headers(c, &c->lim);
     if (r->ncors || r->cors_any)
         cors_headers(c, r);
+}
+
+void handlers_body(struct http_server *srv, struct conn *c)
+{
+    const struct http_request *rq = &c->rq;
+    c->want_body = 0;
+    /* The path again: pathbuf served other requests while this body came. */
+    struct url_path u = { .buf = pathbuf, .cap = sizeof pathbuf };
+    const char *why = NULL;
+    struct router_match m;
+    if (url_path_parse(rq->path.len ? c->in + rq->path.off : "/", rq->path.len ? rq->path.len : 1, &u, &why) ||
+        router_match(&srv->router, rq->method, &u, &m) || (int)m.route != c->route) {
+        http_error(c, 500, "internal error");
+        return;
+    }
+    const struct config_route *r = &srv->cfg->routes[m.route];
+    sql_route(srv, c, r, &u, &m, c->req_body, c->req_body_len);
+    route_headers(c, r);
 }
 
 /* ---- CORS (the Fetch standard's CORS protocol) ---- */
@@ -536,8 +567,7 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         metrics(srv, c);
         break;
     case CONFIG_ROUTE_SQL:
-        http_error(c, 503, store_ready() ? "sql routes are not served by this build yet"
-                                         : "the database is not ready");
+        sql_route(srv, c, r, u, &m, NULL, 0);
         break;
     case CONFIG_ROUTE_HANDLER:
         run_handler(c, r, u, &m);

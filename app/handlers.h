@@ -54,6 +54,12 @@ struct conn {
     uint64_t body_left, body_seen, body_max;
     struct http_chunked chunk;
     int route;                      /* -1: none */
+    struct rl_result lim;           /* the route's rate limit, for its headers */
+    /* A sql route's request body, kept whole (at most the route's
+     * body-max) when want_body: the route runs once it is in. */
+    int want_body;
+    char *req_body;
+    size_t req_body_len, req_body_cap;
     char reqid[65];
     /* the response */
     int status;
@@ -79,8 +85,14 @@ void http_body_owned(struct conn *c, const char *type, char *body, size_t len);
 void http_error(struct conn *c, int status, const char *message);
 
 /* Route the parsed request and prepare its response (or leave the state
- * for the server to read a body first: c->body_max set). */
+ * for the server to read a body first: c->body_max set; with want_body
+ * the server keeps the body and calls handlers_body when it is in). */
 void handlers_route(struct http_server *srv, struct conn *c);
+void handlers_body(struct http_server *srv, struct conn *c);
+/* The sql route kind (app/sqlroute.c). */
+struct url_path;
+void sql_route(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
+               const struct router_match *m, const char *body, size_t body_len);
 /* The C handler registered under name, or NULL (app/handler_table.c). */
 const struct handler_entry *handler_lookup(const char *name);
 /* Count a finished response (status, route, latency) for the metrics. */

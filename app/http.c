@@ -20,6 +20,7 @@
  */
 #include "app/app.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,10 @@ static void conn_free(struct conn *c)
 {
     free(c->body_alloc);
     c->body_alloc = NULL;
+    free(c->req_body);
+    c->req_body = NULL;
+    c->req_body_len = c->req_body_cap = 0;
+    c->want_body = 0;
     c->s = NULL;
     c->state = C_FREE;
     c->next_free = free_list;
@@ -297,9 +302,55 @@ static int finish(struct conn *c)
     return 1;
 }
 
+/* A sql route's body bytes, kept (c->want_body). The buffer grows by
+ * doubling up to the body's length or the route's body-max; when the
+ * heap refuses, the body is read on and dropped, and the route answers
+ * 503 (req_body_cap set to SIZE_MAX marks it). */
+static void body_keep(struct conn *c, const char *p, size_t n)
+{
+    if (!c->want_body || !n || c->req_body_cap == SIZE_MAX)
+        return;
+    if (c->req_body_len + n > c->req_body_cap) {
+        size_t cap = c->req_body_cap ? c->req_body_cap : 4096;
+        while (cap < c->req_body_len + n)
+            cap *= 2;
+        if (!c->rq.chunked && cap > c->rq.length)
+            cap = (size_t)c->rq.length;
+        char *b = realloc(c->req_body, cap);
+        if (!b) {
+            free(c->req_body);
+            c->req_body = NULL;
+            c->req_body_len = 0;
+            c->req_body_cap = SIZE_MAX;
+            return;
+        }
+        c->req_body = b;
+        c->req_body_cap = cap;
+    }
+    memcpy(c->req_body + c->req_body_len, p, n);
+    c->req_body_len += n;
+}
+
+/* The body is in: a sql route that waited for it runs now, while the
+ * request's head is still in c->in. */
+static void body_done(struct conn *c)
+{
+    if (!c->want_body)
+        return;
+    if (c->req_body_cap == SIZE_MAX) {
+        c->want_body = 0;
+        http_error(c, 503, "no memory for the request body: try again");
+    } else {
+        handlers_body(&srv, c);
+    }
+    free(c->req_body);
+    c->req_body = NULL;
+    c->req_body_len = c->req_body_cap = 0;
+}
+
 /* Body bytes p[0..n): how many belong to the body (the rest is the next
  * request), or -2 malformed, -3 over the limit; *done at its end. The
- * bytes are discarded: no route kind takes a body yet. */
+ * bytes are dropped but for a sql route's (body_keep). */
 static long body_feed(struct conn *c, const char *p, size_t n, int *done)
 {
     if (c->rq.chunked) {
@@ -309,9 +360,13 @@ static long body_feed(struct conn *c, const char *p, size_t n, int *done)
         if (r < 0)
             return -2;
         c->body_seen += on;
-        return c->body_seen > c->body_max ? -3 : r;
+        if (c->body_seen > c->body_max)
+            return -3;
+        body_keep(c, out, on);
+        return r;
     }
     size_t used = n < c->body_left ? n : (size_t)c->body_left;
+    body_keep(c, p, used);
     c->body_left -= used;
     c->body_seen += used;
     *done = c->body_left == 0;
@@ -329,8 +384,10 @@ static int read_body(struct conn *c)
         if (u < 0)
             return (int)u;
         c->consumed += (size_t)u;
-        if (done)
+        if (done) {
+            body_done(c);
             return 1;
+        }
     }
     c->in_len = c->consumed = 0;
     for (;;) {
@@ -345,6 +402,7 @@ static int read_body(struct conn *c)
                 return (int)u;
             off += (size_t)u;
             if (done) {
+                body_done(c);
                 memcpy(c->in, tmp + off, n - off);  /* the next request's first bytes */
                 c->in_len = n - off;
                 c->consumed = 0;
@@ -357,6 +415,7 @@ static int read_body(struct conn *c)
 static void on_head(struct conn *c, int end)
 {
     c->parsed = 1;
+    c->want_body = 0;
     int st = http_parse_head(c->in, (size_t)end, &srv.hlim, &c->rq);
     c->consumed = (size_t)end;
     new_request_id(c);

@@ -184,6 +184,18 @@ static int parse_block(struct lex *lx, int depth, int16_t *first, uint32_t open_
             if (skip_blank(lx) < 0)
                 return -1;
             c = peek(lx);
+            /* A '\' ending a line continues the statement on the next
+             * (long sql routes, several statements). */
+            if (c == '\\') {
+                size_t k = lx->pos + 1;
+                if (k < lx->len && lx->s[k] == '\r')
+                    k++;
+                if (k < lx->len && lx->s[k] == '\n') {
+                    while (lx->pos <= k)
+                        advance(lx);
+                    continue;
+                }
+            }
             if (c == -1 || c == '\n' || c == ';' || c == '}')
                 break;
             if (c == '{') {

@@ -13,6 +13,8 @@
  *   word      = 1*( any byte > 0x20 except { } " ; # ) ;
  *   string    = '"' { any byte but " \ newline | "\" ( '"' | "\" | "n" | "t" ) } '"' ;
  *   comment   = "#" to the end of the line (outside strings) ;
+ *   "\" at the end of a line, between arguments: the statement goes on
+ *   on the next line ;
  *
  * Tabs and spaces separate; other control bytes are errors. Every node and
  * argument keeps its line and column (1-based, columns in bytes) for the

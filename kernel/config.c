@@ -158,6 +158,8 @@ void config_defaults(struct config *c)
     c->tls.https_port = 443;
     c->database.cache_bytes = 2 << 20;
     c->database.statement_timeout_ms = 250;
+    c->database.memory_bytes = 32 << 20;
+    c->database.idempotency_s = 24 * 3600;
 }
 
 int config_build(struct config *c, const struct conf_doc *d, const struct config_files *files,

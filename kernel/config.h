@@ -108,7 +108,9 @@ struct config_database {
     struct config_migration mig[CONFIG_MIGRATIONS_MAX];
     unsigned nmig;
     uint64_t cache_bytes;
+    uint64_t memory_bytes;          /* SQLite's whole heap (hard limit) */
     uint32_t statement_timeout_ms;
+    uint32_t idempotency_s;         /* how long an Idempotency-Key replays */
 };
 
 /* The tls section (docs/tls.md). cert[0] is the default certificate
@@ -140,6 +142,39 @@ struct config_tls {
     uint16_t https_port;                /* in redirects */
 };
 
+/* A sql route's declared parameter (docs/store.md, "sql routes"): a
+ * :name bound from the path, the JSON body or the query, in that order,
+ * with its type and checks. */
+#define CONFIG_SQL_PARAMS_MAX 16
+#define CONFIG_SQL_COLS_MAX 8           /* sort-by, filter-by, json-boolean lists */
+enum config_ptype { CONFIG_P_INTEGER, CONFIG_P_REAL, CONFIG_P_TEXT, CONFIG_P_BOOLEAN };
+struct config_param {
+    const char *name;
+    enum config_ptype type;
+    int required, nullable;
+    int has_min, has_max;           /* integer and real: the value; text: see length */
+    double min, max;
+    int has_length;
+    uint32_t len_lo, len_hi;        /* text: characters (UTF-8 code points) */
+    const char *pattern;            /* text: kernel/textpat.h syntax, or NULL */
+    const char *def;                /* default when absent, as written; NULL: SQL NULL */
+};
+enum config_result { CONFIG_RESULT_AUTO, CONFIG_RESULT_ONE, CONFIG_RESULT_LIST, CONFIG_RESULT_NONE };
+struct config_sql {
+    struct config_param param[CONFIG_SQL_PARAMS_MAX];
+    unsigned nparam;
+    enum config_result result;
+    const char *location;           /* "/api/posts/:id": 201 with this Location */
+    /* list routes (page): sizes and the unique key that orders ties and
+     * makes cursors; key_desc: newest first by default. */
+    uint32_t page_default, page_max;
+    const char *key;
+    int key_desc;
+    const char *sort_by[CONFIG_SQL_COLS_MAX], *filter_by[CONFIG_SQL_COLS_MAX];
+    const char *booleans[CONFIG_SQL_COLS_MAX];
+    unsigned nsort, nfilter, nbool;
+};
+
 /* Route methods: a bit mask. GET routes answer HEAD too. */
 enum {
     CONFIG_M_GET = 1, CONFIG_M_HEAD = 2, CONFIG_M_POST = 4, CONFIG_M_PUT = 8,
@@ -160,6 +195,7 @@ struct config_route {
     unsigned redirect_code;
     const char *sql[CONFIG_SQL_MAX];
     unsigned nsql;
+    struct config_sql q;            /* sql routes' options */
     /* Options from the route's block; 0/NULL when not given. */
     uint64_t body_max;              /* when has_body_max, else limits.body_max */
     int has_body_max;

@@ -5,6 +5,8 @@
  *       migrations db/migrations      # NNN_name.sql files, applied in order
  *       cache 2m                      # SQLite page cache
  *       statement-timeout 250ms       # one statement's time budget
+ *       memory 32m                    # SQLite's heap, cache included
+ *       idempotency 24h               # how long an Idempotency-Key replays
  *   }
  *
  * The migration files are checked here (names, numbering, not empty); the
@@ -67,8 +69,9 @@ int config_sec_database(struct vctx *v, const struct conf_node *sec)
 {
     struct config_database *db = &v->c->database;
     struct slot slot[] = { { "disk", NULL, 0 }, { "migrations", NULL, 0 }, { "cache", NULL, 0 },
-                           { "statement-timeout", NULL, 0 } };
-    if (kit_collect(v, sec, slot, 4) < 0)
+                           { "statement-timeout", NULL, 0 }, { "memory", NULL, 0 },
+                           { "idempotency", NULL, 0 } };
+    if (kit_collect(v, sec, slot, 6) < 0)
         return -1;
     db->enabled = 1;
     if (slot[0].node) {
@@ -102,6 +105,23 @@ int config_sec_database(struct vctx *v, const struct conf_node *sec)
             return -1;
         db->statement_timeout_ms = (uint32_t)x;
     }
+    if (slot[4].node) {
+        if (kit_size(v, slot[4].node, 1 << 20, 1ull << 30, &x) < 0)
+            return -1;
+        db->memory_bytes = x;
+    }
+    if (slot[5].node) {
+        if (kit_duration_ms(v, slot[5].node, 60000, 30ull * 86400000, &x) < 0)
+            return -1;
+        db->idempotency_s = (uint32_t)(x / 1000);
+    }
+    /* The page cache lives in the heap budget, with room for statements. */
+    if (db->cache_bytes * 2 > db->memory_bytes) {
+        const struct conf_node *n = slot[4].node ? slot[4].node : slot[2].node ? slot[2].node : sec;
+        return verr(v, n->line, n->col, "the cache (%llu KiB) needs a memory budget at least twice "
+                    "its size (memory is %llu KiB)", (unsigned long long)(db->cache_bytes >> 10),
+                    (unsigned long long)(db->memory_bytes >> 10));
+    }
     return 0;
 }
 
@@ -124,5 +144,9 @@ void config_show_database(const struct config *c, struct sbuf *b)
     sb_size(b, db->cache_bytes);
     sb_printf(b, "\n    statement-timeout ");
     sb_duration(b, db->statement_timeout_ms);
+    sb_printf(b, "\n    memory ");
+    sb_size(b, db->memory_bytes);
+    sb_printf(b, "\n    idempotency ");
+    sb_duration(b, (uint64_t)db->idempotency_s * 1000);
     sb_printf(b, "\n}\n");
 }

@@ -266,8 +266,12 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
 {
     struct slot slot[] = { { "body-max", NULL, 0 }, { "cache-control", NULL, 0 },
                            { "index", NULL, 0 }, { "rate-limit", NULL, 0 }, { "cors", NULL, 0 },
-                           { "plain-http", NULL, 0 } };
-    if (kit_collect_in(v, n, "a route's options", slot, 6) < 0)
+                           { "plain-http", NULL, 0 },
+                           /* sql routes' own: config_sql.c reads them */
+                           { "param", NULL, 1 }, { "page", NULL, 1 }, { "sort-by", NULL, 1 },
+                           { "filter-by", NULL, 1 }, { "json-boolean", NULL, 1 }, { "result", NULL, 1 },
+                           { "location", NULL, 1 } };
+    if (kit_collect_in(v, n, "a route's options", slot, sizeof slot / sizeof slot[0]) < 0)
         return -1;
     uint64_t x;
     if (slot[0].node) {
@@ -468,6 +472,8 @@ int config_sec_routes(struct vctx *v, const struct conf_node *sec)
             return -1;
         if (n->has_block && route_options(v, n, r) < 0)
             return -1;
+        if (config_route_sql(v, n, r) < 0)
+            return -1;
         for (unsigned j = 0; j < c->nroutes; j++) {
             int w;
             if (!(c->routes[j].methods & r->methods))
@@ -530,7 +536,8 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             sb_quoted(b, r->sql[k]);
         }
         int opts = r->has_body_max || r->cache_control || (r->index && strcmp(r->index, "index.html")) ||
-                   r->rate_per_min || r->ncors || r->cors_any || r->plain_http;
+                   r->rate_per_min || r->ncors || r->cors_any || r->plain_http ||
+                   (r->kind == CONFIG_ROUTE_SQL && config_sql_has_options(r));
         if (!opts) {
             sb_printf(b, "\n");
             continue;
@@ -564,6 +571,8 @@ void config_show_routes(const struct config *c, struct sbuf *b)
         }
         if (r->plain_http)
             sb_printf(b, "        plain-http %s\n", r->plain_http == CONFIG_PLAIN_SERVE ? "serve" : "redirect");
+        if (r->kind == CONFIG_ROUTE_SQL)
+            config_show_sql(r, b);
         sb_printf(b, "    }\n");
     }
     sb_printf(b, "}\n");

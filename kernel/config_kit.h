@@ -90,5 +90,10 @@ void config_show_routes(const struct config *c, struct sbuf *b);
 /* Checks across sections, after all are read (e.g. sql routes need a
  * database). */
 int config_check_routes(struct vctx *v);
+/* A sql route's options (config_sql.c): the sql-only directives of its
+ * block, then its :names checked against them. */
+int config_route_sql(struct vctx *v, const struct conf_node *n, struct config_route *r);
+void config_show_sql(const struct config_route *r, struct sbuf *b);
+int config_sql_has_options(const struct config_route *r);
 
 #endif

@@ -1,6 +1,7 @@
 /* kernel/kernel.h: what the layers above may use of the kernel: logging,
  * clocks, the event loop and its timers, the CSPRNG, page allocation,
- * panic, the text writer (sbuf) and the PEM decoder that the config's
+ * panic, the text writer (sbuf), the pattern matcher of sql route
+ * parameters (textpat) and the PEM decoder that the config's
  * certificate check and the TLS server share (config_tls). Upper layers
  * include this header only (tools/check-layers.py). */
 #ifndef KERNEL_KERNEL_H
@@ -16,5 +17,6 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/sbuf.h"
+#include "kernel/textpat.h"
 
 #endif

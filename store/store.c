@@ -22,12 +22,14 @@
 #include "kernel/kernel.h"
 #include "sqlite3.h"
 #include "store/blkvfs.h"
+#include "store/store_db.h"
 
 static sqlite3 *db;
 static int ready, configured;
 static char status[256] = "no database configured";
 
 int store_ready(void) { return !configured || ready; }
+sqlite3 *store_db(void) { return db; }
 const char *store_status(void) { return status; }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -200,6 +202,9 @@ int store_open(const struct config *c, struct blkdev *disk)
         return -1;
     }
     sqlite3_extended_result_codes(db, 1);
+    /* The memory budget: past it an allocation fails and the statement
+     * answers SQLITE_NOMEM (a 503), the rest of the heap untouched. */
+    sqlite3_hard_heap_limit64((sqlite3_int64)cfg->memory_bytes);
     /* EXCLUSIVE before WAL: then WAL needs no shared memory. FULL: a
      * commit returns once its WAL frames are flushed to the disk. */
     char pragmas[256];
@@ -211,6 +216,14 @@ int store_open(const struct config *c, struct blkdev *disk)
     unsigned before = 0, now = 0;
     if (migrate(cfg, &before, &now) < 0)
         return -1;
+    /* Idempotency keys of sql routes (docs/store.md): the first response
+     * to a POST with its key, replayed while it is fresh. */
+    if (exec("CREATE TABLE IF NOT EXISTS _appliance_idempotency(key TEXT NOT NULL, route TEXT NOT NULL, "
+             "body_sha256 BLOB NOT NULL, status INTEGER NOT NULL, location TEXT, response BLOB, "
+             "created_at INTEGER NOT NULL, PRIMARY KEY(key, route)) WITHOUT ROWID; "
+             "CREATE INDEX IF NOT EXISTS _appliance_idempotency_created ON _appliance_idempotency(created_at)") < 0)
+        return -1;
+    store_query_init(db, cfg->statement_timeout_ms);
     snprintf(status, sizeof status, "ready: %u migration%s (%u new this boot)", before + now,
              before + now == 1 ? "" : "s", now);
     log_info("store", "%s", status);
@@ -224,6 +237,7 @@ void store_close(void)
         return;
     /* A checkpoint into the database file, so the disk alone (without
      * its WAL) holds everything, then the close. */
+    store_query_reset();
     int rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     rc |= sqlite3_close(db);
     db = NULL;
