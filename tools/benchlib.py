@@ -1,8 +1,8 @@
 """benchlib.py: what the benchmark scripts share (tools/bench-http.py,
-tools/bench-tls.py): the appliance booted in a network namespace behind a
-tap, and Debian's nginx in a namespace pair over veth, each seen from a
-client namespace at 192.0.2.1. Needs root. All traffic stays inside the
-namespaces."""
+tools/bench-tls.py, tools/bench-sql.py): the appliance booted in a
+network namespace behind a tap, and Debian's nginx in a namespace pair
+over veth, each seen from a client namespace at 192.0.2.1. Needs root.
+All traffic stays inside the namespaces."""
 import contextlib
 import os
 import subprocess
@@ -66,14 +66,18 @@ def veth_pair():
 
 
 @contextlib.contextmanager
-def appliance(d, conf, files, append="log=warn", mem="256M"):
+def appliance(d, conf, files, append="log=warn", mem="256M", extra=(), kernel=None, apctl=None):
     """Boot a blob of conf (address 192.0.2.10/24) and files; yield the
-    client namespace's exec prefix and the Guest."""
+    client namespace's exec prefix and the Guest. extra: more QEMU
+    arguments (e.g. a data disk); kernel, apctl: copies to use instead of
+    build/appliance.elf and build/apctl."""
     from qemu import Guest
     write_files(d, {"appliance.conf": conf, **files})
-    sh(os.path.join(ROOT, "build", "apctl"), "pack", str(d / "appliance.conf"), "-o", str(d / "blob"))
+    sh(apctl or os.path.join(ROOT, "build", "apctl"), "pack", str(d / "appliance.conf"), "-o", str(d / "blob"))
+    kw = {"kernel": kernel} if kernel else {}
     with tap_ns() as ex:
-        with Guest(append, mem=mem, prefix=ex, extra=["-initrd", str(d / "blob")] + TAP_NETDEV) as g:
+        with Guest(append, mem=mem, prefix=ex, extra=["-initrd", str(d / "blob")] + TAP_NETDEV + list(extra),
+                   **kw) as g:
             time.sleep(3)
             yield ex, g
 

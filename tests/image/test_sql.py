@@ -1,0 +1,384 @@
+"""Whole-image tests of sql routes: examples/social booted with a blank data
+disk and driven over HTTP by Python's http.client (keep-alive) and curl.
+Every status mapping (201 + Location, 200, 204, 400 with every field's
+error, 404, 409, 415, 422, 503 over the time and memory budgets),
+validation by type, pagination by offset and by cursor (no repeats or
+gaps while rows arrive between pages), allow-listed sort and filter,
+Idempotency-Key replay, and injection attempts in every kind of value."""
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from qemu import ROOT, Guest, free_port
+
+APCTL = os.path.join(ROOT, "build", "apctl")
+J = {"Content-Type": "application/json"}
+INJECT = "' OR 1=1--"
+
+
+def pack_dir(d):
+    r = subprocess.run([APCTL, "pack", str(d / "appliance.conf"), "-o", str(d / "blob")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return d / "blob"
+
+
+def boot_disk(blob, disk, mem="128M"):
+    port = free_port()
+    extra = ["-initrd", str(blob), "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80",
+             "-device", "virtio-net-pci,netdev=n0",
+             "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"]
+    g = Guest("", extra=extra, mem=mem)
+    g.port = port
+    return g
+
+
+def blank(path, size=32 << 20):
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+class Api:
+    """One keep-alive connection; reopened if the server closed it. A 429
+    (examples/social rate-limits posting) waits its Retry-After, as a
+    polite client does."""
+
+    def __init__(self, port):
+        self.port = port
+        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def __call__(self, method, path, body=None, headers=None):
+        for _ in range(5):
+            st, r, doc = self.once(method, path, body, headers)
+            if st != 429:
+                break
+            time.sleep(int(r.getheader("Retry-After")))
+        return st, r, doc
+
+    def once(self, method, path, body=None, headers=None):
+        h = dict(J) if body is not None else {}
+        h.update(headers or {})
+        data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+        for attempt in range(2):
+            try:
+                self.c.request(method, path, body=data, headers=h)
+                r = self.c.getresponse()
+                raw = r.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.c.close()
+                self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        doc = json.loads(raw) if raw and r.getheader("Content-Type", "").startswith("application/json") else None
+        return r.status, r, doc
+
+
+@pytest.fixture(scope="module")
+def social(tmp_path_factory):
+    d = tmp_path_factory.mktemp("social")
+    shutil.copytree(os.path.join(ROOT, "examples", "social"), d, dirs_exist_ok=True)
+    disk = blank(d / "disk.img")
+    with boot_disk(pack_dir(d), disk) as g:
+        g.wait_for(r"store: ready: 1 migration")
+        g.wait_for(r"boot: listening on")
+        api = Api(g.port)
+        assert api("POST", "/api/users", {"handle": "ann", "name": "Ann"})[0] == 201
+        assert api("POST", "/api/users", {"handle": "bob"})[0] == 201
+        g.api = api
+        yield g
+
+
+def test_create_read_delete_and_their_statuses(social):
+    api = social.api
+    st, r, doc = api("POST", "/api/posts", {"user_id": 1, "body": "hello"})
+    assert st == 201
+    pid = doc["id"]
+    assert r.getheader("Location") == f"/api/posts/{pid}"
+    assert doc == {"id": pid, "user_id": 1, "body": "hello", "likes": 0, "created_at": doc["created_at"]}
+    assert r.getheader("Cache-Control") == "no-store" and r.getheader("X-Request-Id")
+    st, _, got = api("GET", f"/api/posts/{pid}")
+    assert (st, got) == (200, doc)
+    st, _, _ = api("HEAD", f"/api/posts/{pid}")
+    assert st == 200
+    st, _, err = api("GET", "/api/posts/999999")
+    assert (st, err) == (404, {"error": {"status": 404, "message": "no such record"}})
+    assert api("DELETE", f"/api/posts/{pid}")[0] == 204
+    assert api("DELETE", f"/api/posts/{pid}")[0] == 404       # nothing changed
+    assert api("GET", f"/api/posts/{pid}")[0] == 404
+    st, r, _ = api("PUT", "/api/posts/1")
+    assert st == 405 and "GET" in r.getheader("Allow")
+
+
+def test_database_errors_map_to_statuses(social):
+    api = social.api
+    st, _, err = api("POST", "/api/users", {"handle": "ann"})              # UNIQUE
+    assert st == 409 and err["error"]["status"] == 409
+    st, _, err = api("POST", "/api/posts", {"user_id": 999, "body": "x"})  # FOREIGN KEY
+    assert st == 422 and err["error"]["status"] == 422
+    assert "FOREIGN" not in json.dumps(err)                               # details stay in the log
+    social.wait_for(r"INFO  sql: POST /api/posts -> 422: FOREIGN KEY constraint failed")
+    st, _, _ = api("POST", "/api/posts/424242/like", {"user_id": 1})       # no such post
+    assert st == 404
+
+
+def test_invalid_values_are_all_listed(social):
+    api = social.api
+    st, _, err = api("POST", "/api/users", {"handle": "A!", "name": 5})
+    assert st == 400
+    assert err == {"error": {"status": 400, "message": "the request has invalid values", "errors": [
+        {"field": "handle", "message": "must match the pattern [a-z0-9_]+"},
+        {"field": "name", "message": "must be a string"}]}}
+    st, _, err = api("POST", "/api/posts", {"body": ""})
+    assert st == 400 and err["error"]["errors"] == [
+        {"field": "user_id", "message": "is required"},
+        {"field": "body", "message": "must be 1 to 500 characters long"}]
+    cases = [({"user_id": "1", "body": "x"}, "user_id", "must be an integer"),
+             ({"user_id": 1.5, "body": "x"}, "user_id", "must be an integer"),
+             ({"user_id": 0, "body": "x"}, "user_id", "must be at least 1"),
+             ({"user_id": None, "body": "x"}, "user_id", "may not be null"),
+             ({"user_id": True, "body": "x"}, "user_id", "must be an integer"),
+             ({"user_id": 1, "body": ["x"]}, "body", "must be a string"),
+             ({"user_id": 1, "body": "é" * 501}, "body", "must be 1 to 500 characters long")]
+    for body, field, msg in cases:
+        st, _, err = api("POST", "/api/posts", body)
+        assert st == 400 and err["error"]["errors"] == [{"field": field, "message": msg}], body
+    # 500 two-byte characters are 500 characters, not 1000.
+    assert api("POST", "/api/posts", {"user_id": 1, "body": "é" * 500})[0] == 201
+    assert api("GET", "/api/posts/abc")[0] == 400
+    assert api("GET", "/api/posts/0")[0] == 400
+    assert api("GET", "/api/posts/99999999999999999999")[0] == 400
+
+
+def test_bodies_that_are_not_json(social):
+    api = social.api
+    st, _, err = api("POST", "/api/users", '{"handle":"cat",}')
+    assert st == 400 and err["error"]["message"].startswith("the body is not valid JSON: ")
+    st, _, err = api("POST", "/api/users", '{"handle":"cat","handle":"dog"}')
+    assert st == 400 and "the same member name twice" in err["error"]["message"]
+    st, _, _ = api("POST", "/api/users", "handle=cat", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert st == 415
+    st, _, _ = api("POST", "/api/users", b'{"handle":"\xff\xfe"}')
+    assert st == 400
+    # curl as users type it, with the JSON type.
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                          "-H", "Content-Type: application/json", "-d", '{"handle":"curly"}',
+                          f"http://127.0.0.1:{social.port}/api/users"], capture_output=True, text=True)
+    assert out.stdout == "201"
+
+
+def test_likes_count_once_per_user(social):
+    api = social.api
+    pid = api("POST", "/api/posts", {"user_id": 1, "body": "like me"})[2]["id"]
+    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 1}) [2] == {"liked": True, "likes": 1}
+    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 1})[2] == {"liked": True, "likes": 1}
+    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 2})[2] == {"liked": True, "likes": 2}
+    assert api("DELETE", f"/api/posts/{pid}/like?user_id=1")[2] == {"liked": False, "likes": 1}
+    st, _, err = api("POST", f"/api/posts/{pid}/like", {"user_id": 77})    # no such user
+    assert st == 422
+    assert api("GET", f"/api/posts/{pid}")[2]["likes"] == 1               # the failed one left nothing
+
+
+def ids(doc):
+    return [row["id"] for row in doc["data"]]
+
+
+def test_cursor_pages_have_no_repeats_or_gaps_while_rows_arrive(social):
+    api = social.api
+    made = [api("POST", "/api/posts", {"user_id": 2, "body": f"page test {i}"})[2]["id"] for i in range(40)]
+    st, _, doc = api("GET", "/api/posts?user_id=2&limit=7")
+    assert st == 200 and doc["pagination"]["limit"] == 7 and doc["pagination"]["has_more"]
+    seen = ids(doc)
+    while doc["pagination"]["next_cursor"]:
+        # New posts (newer, so before the cursor) and a delete of one not yet seen.
+        api("POST", "/api/posts", {"user_id": 2, "body": "arrived meanwhile"})
+        st, _, doc = api("GET", f"/api/posts?user_id=2&limit=7&cursor={doc['pagination']['next_cursor']}")
+        assert st == 200
+        seen += ids(doc)
+    assert seen == sorted(made, reverse=True)
+    # Sorted by a column with ties (likes, all 0): the key breaks them.
+    seen, url = [], "/api/posts?user_id=2&sort=likes&limit=9"
+    while url:
+        doc = api("GET", url)[2]
+        seen += ids(doc)
+        c = doc["pagination"]["next_cursor"]
+        url = f"/api/posts?user_id=2&sort=likes&limit=9&cursor={c}" if c else None
+    assert len(seen) == len(set(seen)) and set(made) <= set(seen)
+    # Offsets too.
+    doc = api("GET", "/api/posts?user_id=2&limit=5&offset=5")[2]
+    assert doc["pagination"] == {"limit": 5, "offset": 5, "has_more": True, "next_cursor": doc["pagination"]["next_cursor"]}
+
+
+def test_paging_arguments_are_checked(social):
+    api = social.api
+    for q, field in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"),
+                     ("sort=body", "sort"), ("sort=" + INJECT, "sort"), ("cursor=" + INJECT, "cursor"),
+                     ("cursor=AQAB", "cursor")]:
+        st, _, err = api("GET", "/api/posts?" + q.replace(" ", "%20"))
+        assert st == 400 and err["error"]["errors"][0]["field"] == field, q
+    assert api("GET", "/api/posts?limit=100")[0] == 200
+
+
+def test_injection_is_only_ever_data(social):
+    api = social.api
+    before = api("GET", "/api/posts?limit=100")[2]
+    # A path parameter of type integer: refused.
+    assert api("GET", "/api/posts/1%27%20OR%201=1--")[0] == 400
+    # A filter value: compared as data, matches nothing.
+    doc = api("GET", "/api/posts?user_id=1%27%20OR%201=1--")[2]
+    assert doc["data"] == []
+    # A text value: stored and returned verbatim.
+    st, _, doc = api("POST", "/api/posts", {"user_id": 1, "body": INJECT + "; DROP TABLE posts;"})
+    assert st == 201 and doc["body"] == INJECT + "; DROP TABLE posts;"
+    st, _, doc = api("POST", "/api/users", {"handle": "x_or_1", "name": INJECT})
+    assert st == 201 and doc["name"] == INJECT
+    # A query value bound to a parameter.
+    st, _, doc = api("DELETE", "/api/posts/1/like?user_id=" + "1%27%20OR%201=1--")
+    assert st == 400
+    after = api("GET", "/api/posts?limit=100")[2]
+    assert len(after["data"]) == len(before["data"]) + 1
+
+
+def test_idempotency_keys_replay_and_refuse_other_bodies(social):
+    api = social.api
+    body = {"user_id": 1, "body": "exactly once"}
+    st, r, first = api("POST", "/api/posts", body, {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})
+    assert st == 201 and r.getheader("Idempotent-Replayed") is None
+    st, r, again = api("POST", "/api/posts", body, {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})
+    assert (st, again, r.getheader("Location")) == (201, first, f"/api/posts/{first['id']}")
+    assert r.getheader("Idempotent-Replayed") == "true"
+    st, _, err = api("POST", "/api/posts", {"user_id": 1, "body": "something else"},
+                     {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})
+    assert st == 422 and "different request body" in err["error"]["message"]
+    # Another key is another request; a bad key is refused.
+    assert api("POST", "/api/posts", body, {"Idempotency-Key": "other"})[2]["id"] != first["id"]
+    assert api("POST", "/api/posts", body, {"Idempotency-Key": "a" * 256})[0] == 400
+    rows = [p for p in api("GET", "/api/posts?limit=100")[2]["data"] if p["body"] == "exactly once"]
+    assert len(rows) == 2
+
+
+BUDGET_CONF = """\
+network { dhcp }
+firewall { inbound tcp 80 from any }
+database {
+    migrations db
+    statement-timeout 100ms
+    cache 64k
+    memory 2m
+}
+routes {
+    GET /healthz health
+    GET /slow sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) AS c FROM n" {
+        result one
+    }
+    GET /big sql "SELECT length(randomblob(4000000)) AS n"
+    GET /small sql "SELECT 42 AS answer"
+}
+"""
+
+
+def test_time_and_memory_budgets_answer_503_and_others_go_on(tmp_path):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "001_x.sql").write_text("CREATE TABLE x(a);\n")
+    (tmp_path / "appliance.conf").write_text(BUDGET_CONF)
+    with boot_disk(pack_dir(tmp_path), blank(tmp_path / "disk.img")) as g:
+        g.wait_for(r"boot: listening on")
+        api = Api(g.port)
+        t = time.monotonic()
+        st, r, err = api("GET", "/slow")
+        took = time.monotonic() - t
+        assert st == 503 and r.getheader("Retry-After") == "1"
+        assert err["error"]["message"] == "the query ran past its time budget: try again later"
+        assert took < 5, took
+        g.wait_for(r"WARN  sql: GET /slow -> 503: interrupted")
+        st, _, err = api("GET", "/big")
+        assert st == 503, err
+        g.wait_for(r"WARN  sql: GET /big -> 503: out of memory")
+        assert api("GET", "/small")[2] == {"answer": 42}
+        assert api("GET", "/healthz")[0] == 200
+
+
+CRASH_CONF = """\
+network { dhcp }
+firewall { inbound tcp 80 from any }
+database { migrations db }
+routes {
+    POST /rows sql "INSERT INTO rows(v) VALUES (:v) RETURNING id" {
+        param v text required
+        location /rows/:id
+    }
+    GET /rows sql "SELECT id FROM rows" { page 1000 max 10000 key id }
+    GET /check sql "SELECT (SELECT count(*) FROM rows) AS n, (SELECT group_concat(integrity_check) FROM pragma_integrity_check) AS integrity"
+}
+"""
+
+
+def all_ids(api):
+    got, url = [], "/rows?limit=10000"
+    while url:
+        st, _, doc = api("GET", url)
+        assert st == 200
+        got += ids(doc)
+        c = doc["pagination"]["next_cursor"]
+        url = f"/rows?limit=10000&cursor={c}" if c else None
+    return got
+
+
+def test_acknowledged_writes_survive_sigkill(tmp_path):
+    """A client writes rows and records each acknowledged id while QEMU is
+    killed with SIGKILL at a random moment, 20 times over; after every
+    reboot every acknowledged row is there and SQLite's integrity check
+    passes, and at the end so does the offline export."""
+    import random
+    import sqlite3
+    import threading
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "001_rows.sql").write_text("CREATE TABLE rows(id INTEGER PRIMARY KEY, v TEXT NOT NULL);\n")
+    (tmp_path / "appliance.conf").write_text(CRASH_CONF)
+    blob, disk = pack_dir(tmp_path), blank(tmp_path / "disk.img")
+    acked, rng = set(), random.Random(8)
+    for cycle in range(21):
+        with boot_disk(blob, disk) as g:
+            g.wait_for(r"boot: listening on")
+            api = Api(g.port)
+            st, _, doc = api("GET", "/check")
+            assert st == 200 and doc["integrity"] == "ok", (cycle, doc)
+            present = set(all_ids(api))
+            assert acked <= present, (cycle, sorted(acked - present)[:10])
+            if cycle == 20:
+                break
+            stop = threading.Event()
+
+            def writer():
+                c = http.client.HTTPConnection("127.0.0.1", g.port, timeout=5)
+                n = 0
+                while not stop.is_set():
+                    try:
+                        c.request("POST", "/rows", body=json.dumps({"v": f"c{cycle} n{n}" + "x" * rng.randrange(3000)}),
+                                  headers=J)
+                        r = c.getresponse()
+                        doc = json.loads(r.read())
+                    except (OSError, http.client.HTTPException, ValueError):
+                        return
+                    if r.status == 201:
+                        acked.add(doc["id"])
+                    n += 1
+
+            t = threading.Thread(target=writer)
+            t.start()
+            time.sleep(rng.uniform(0.2, 1.2))
+            g.proc.kill()
+            g.proc.wait()
+            stop.set()
+            t.join(timeout=10)
+    assert len(acked) > 100
+    r = subprocess.run([APCTL, "db", "export", str(disk), str(tmp_path / "out.sqlite")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    db = sqlite3.connect(tmp_path / "out.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert acked <= {row[0] for row in db.execute("SELECT id FROM rows")}
