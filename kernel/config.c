@@ -145,7 +145,7 @@ void config_defaults(struct config *c)
     c->limits = (struct config_limits){
         .connections = 256, .header_timeout_ms = 10000, .body_timeout_ms = 30000,
         .send_timeout_ms = 30000, .keepalive_timeout_ms = 60000, .keepalive_requests = 1000,
-        .request_line_max = 8192, .header_max = 16384, .headers_max = 100, .body_max = 1 << 20,
+        .drain_timeout_ms = 10000, .request_line_max = 8192, .header_max = 16384, .headers_max = 100, .body_max = 1 << 20,
     };
     /* TLS: nginx-like session reuse, a handshake bound well above a slow
      * mobile client's, HSTS for a year, port 80 redirected. */

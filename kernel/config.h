@@ -90,6 +90,7 @@ struct config_limits {
     uint32_t connections;
     uint32_t header_timeout_ms, body_timeout_ms, send_timeout_ms, keepalive_timeout_ms;
     uint32_t keepalive_requests;
+    uint32_t drain_timeout_ms;      /* power button: open requests finish within it */
     uint32_t request_line_max, header_max, headers_max;
     uint64_t body_max;
 };

@@ -30,6 +30,7 @@ static const struct limit {
     { "send-timeout", L_MS, 1000, 3600000, offsetof(struct config_limits, send_timeout_ms), 0 },
     { "keepalive-timeout", L_MS, 0, 3600000, offsetof(struct config_limits, keepalive_timeout_ms), 0 },
     { "keepalive-requests", L_COUNT, 1, 100000, offsetof(struct config_limits, keepalive_requests), 0 },
+    { "drain-timeout", L_MS, 0, 600000, offsetof(struct config_limits, drain_timeout_ms), 0 },
     { "request-line-max", L_SIZE, 256, 65536, offsetof(struct config_limits, request_line_max), 0 },
     { "header-max", L_SIZE, 1024, 65536, offsetof(struct config_limits, header_max), 0 },
     { "headers-max", L_COUNT, 8, 512, offsetof(struct config_limits, headers_max), 0 },

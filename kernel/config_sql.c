@@ -250,7 +250,7 @@ static int opt_page(struct vctx *v, const struct conf_node *o, struct config_sql
         return verr(v, o->line, o->col, "'page' takes the default page size, 1-10000 (%s)", usage);
     q->page_default = (uint32_t)x;
     q->page_max = q->page_default;
-    q->key = "rowid";
+    q->key = "id";
     for (unsigned k = 1; k < o->nargs; k += 2) {
         const char *w = kit_arg(v, o, k)->s;
         if (k + 1 == o->nargs || (strcmp(w, "max") && strcmp(w, "key")))
@@ -348,7 +348,7 @@ int config_route_sql(struct vctx *v, const struct conf_node *n, struct config_ro
     if (!q->page_default && q->result == CONFIG_RESULT_LIST) {
         q->page_default = 100;
         q->page_max = 1000;
-        q->key = "rowid";
+        q->key = "id";
     }
     if (q->result == CONFIG_RESULT_AUTO && q->page_default)
         q->result = CONFIG_RESULT_LIST;

@@ -47,10 +47,6 @@
  * and the pool is shared by every connection. */
 #define STREAM_RXQ_PBUFS 8
 
-/* A power-button shutdown waits this long for open requests to finish
- * before it closes the database and powers off. */
-#define DRAIN_MS 10000
-
 /* A sql route's JSON answer, at most (a list's rows are also capped by
  * its page max). Past it the request answers 500 and the log says why. */
 #define SQL_RESPONSE_MAX (16 << 20)

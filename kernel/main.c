@@ -200,7 +200,8 @@ static void test_tcpsvc_ports(void)
 }
 
 /* Shutdown on the ACPI power button (QEMU system_powerdown, a cloud
- * "stop"): stop accepting, let open requests finish (at most DRAIN_MS),
+ * "stop"): stop accepting, let open requests finish (at most limits.
+ * drain-timeout),
  * checkpoint and close the database, power off. */
 static uint64_t drain_deadline;
 
@@ -217,9 +218,9 @@ static int drain_poll(void *arg)
     if (!drain_deadline) {
         if (!power_button_pressed())
             return 0;
-        drain_deadline = clock_monotonic_ns() + (uint64_t)DRAIN_MS * 1000000u;
+        drain_deadline = clock_monotonic_ns() + (uint64_t)config.limits.drain_timeout_ms * 1000000u;
         log_info("power", "power button: draining (new connections refused, readiness false; "
-                 "%u open, %d s at most)", app_open(), DRAIN_MS / 1000);
+                 "%u open, %.1f s at most)", app_open(), config.limits.drain_timeout_ms / 1000.0);
         app_drain();
         drain_tick(NULL);
         return 1;
@@ -228,8 +229,8 @@ static int drain_poll(void *arg)
     if (app_open() && now < drain_deadline)
         return 0;
     if (app_open())
-        log_warn("power", "drain: %u connections still open after %d s: closing anyway", app_open(),
-                 DRAIN_MS / 1000);
+        log_warn("power", "drain: %u connections still open after %.1f s: closing anyway", app_open(),
+                 config.limits.drain_timeout_ms / 1000.0);
     log_info("power", "drained");
     store_close();
     power_off(POWER_EXIT_OK);

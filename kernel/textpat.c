@@ -140,11 +140,14 @@ int textpat_compile(const char *p, struct textpat *t, const char **why)
         uint8_t set[32];
         if (atom(&p, set, why) < 0)
             return -1;
-        unsigned lo = 1, hi = 1;        /* hi 0: unbounded */
+        /* A separate flag, not hi 0, for "no upper bound": {0} is the
+         * atom zero times, not a star. */
+        unsigned lo = 1, hi = 1;
+        int unbounded = 0;
         if (*p == '*') {
-            lo = 0, hi = 0, p++;
+            lo = 0, unbounded = 1, p++;
         } else if (*p == '+') {
-            lo = 1, hi = 0, p++;
+            lo = 1, unbounded = 1, p++;
         } else if (*p == '?') {
             lo = 0, hi = 1, p++;
         } else if (*p == '{') {
@@ -156,8 +159,8 @@ int textpat_compile(const char *p, struct textpat *t, const char **why)
             hi = lo;
             if (*p == ',') {
                 p++;
-                hi = 0;
-                if (*p != '}' && (number(&p, &hi) < 0 || hi < lo || hi == 0)) {
+                unbounded = *p == '}';
+                if (!unbounded && (number(&p, &hi) < 0 || hi < lo)) {
                     *why = "{m,n}: m and n are numbers up to 64, n at least m";
                     return -1;
                 }
@@ -174,7 +177,7 @@ int textpat_compile(const char *p, struct textpat *t, const char **why)
         for (unsigned i = 0; i < lo; i++)
             if (push(t, set, TEXTPAT_ONE, why) < 0)
                 return -1;
-        if (hi == 0) {
+        if (unbounded) {
             if (push(t, set, TEXTPAT_STAR, why) < 0)
                 return -1;
         } else {

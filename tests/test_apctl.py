@@ -167,6 +167,7 @@ limits {
     send-timeout 30s
     keepalive-timeout 1m
     keepalive-requests 1000
+    drain-timeout 10s
     request-line-max 8k
     header-max 16k
     headers-max 100

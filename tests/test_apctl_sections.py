@@ -95,7 +95,7 @@ INVALID = [
     ('limits { headers-max 08 }\n',
      "appliance.conf:1:22: '08' for 'headers-max' is not a whole number 8-512"),
     ('limits { max-connections 10 }\n',
-     "appliance.conf:1:10: unknown directive 'max-connections' in limits (known: connections, header-timeout, body-timeout, send-timeout, keepalive-timeout, keepalive-requests, request-line-max, header-max, headers-max, body-max)"),
+     "appliance.conf:1:10: unknown directive 'max-connections' in limits (known: connections, header-timeout, body-timeout, send-timeout, keepalive-timeout, keepalive-requests, drain-timeout, request-line-max, header-max, headers-max, body-max)"),
     ('limits { connections 10 20 }\n',
      "appliance.conf:1:25: 'connections' takes 1 argument (a whole number 1-4096)"),
     # database
@@ -112,7 +112,7 @@ INVALID = [
     ('database { statement-timeout 2m }\n',
      "appliance.conf:1:30: '2m' for 'statement-timeout' is not a duration 1ms-1m with a unit: ms, s, m, h or d"),
     ('database { size 1g }\n',
-     "appliance.conf:1:12: unknown directive 'size' in database (known: disk, migrations, cache, statement-timeout)"),
+     "appliance.conf:1:12: unknown directive 'size' in database (known: disk, migrations, cache, statement-timeout, memory, idempotency)"),
     # routes
     ('routes { FETCH / health }\n',
      'appliance.conf:1:10: \'FETCH\' is not a method: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of them, or ANY (a route is METHOD PATTERN KIND [ARGS], e.g. GET /api/posts/:id sql "SELECT ...")'),
@@ -203,7 +203,51 @@ INVALID = [
     ('routes { GET / health { cache-control "a\\nb" } }\n',
      'appliance.conf:1:39: a header value is printable ASCII on one line'),
     ('routes { GET / health { timeout 5s } }\n',
-     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit, cors, plain-http)"),
+     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit, cors, plain-http, param, page, sort-by, filter-by, json-boolean, result, location)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" }\n',
+     "appliance.conf:2:21: ':x' is neither a parameter of the pattern nor declared (param x integer|real|text|boolean ...)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT ?" }\n',
+     'appliance.conf:2:21: use :name parameters (not ?, @name or $name)'),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :_x" }\n',
+     "appliance.conf:2:21: ':_x': names starting with '_' are the server's own"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { param x integer } }\n',
+     "appliance.conf:2:17: param 'x' is declared but no statement uses :x"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x float } }\n',
+     "appliance.conf:2:43: 'float' is not a type (integer, real, text or boolean)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x text min 3 } }\n',
+     "appliance.conf:2:48: 'min' is for integer and real params (text has length)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x integer min 1.5 } }\n',
+     "appliance.conf:2:55: '1.5' is not an integer number"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x text length 5..2 } }\n',
+     "appliance.conf:2:55: '5..2' is not a length A..B (characters, A <= B <= 16777216)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x text pattern "(a|b)" } }\n',
+     'appliance.conf:2:56: bad pattern: groups and alternation ( ) | are not supported (docs/store.md lists the syntax)'),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x integer default abc } }\n',
+     "appliance.conf:2:35: param 'x': default 'abc' is not an integer"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x integer required default 3 } }\n',
+     "appliance.conf:2:35: param 'x': required and default together (a default is for an optional value)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT :x" { param x integer; param x text } }\n',
+     "appliance.conf:2:58: param 'x' declared twice"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { sort-by a } }\n',
+     'appliance.conf:2:17: sort-by and filter-by are for list routes: add page (e.g. page 20 max 100 key -id)'),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { page 0 } }\n',
+     "appliance.conf:2:34: 'page' takes the default page size, 1-10000 (e.g. page 20 max 100 key -id)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { page 20 max 10 } }\n',
+     "appliance.conf:2:46: '10': max is a page size from the default to 10000"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { page 20 key a-b } }\n',
+     "appliance.conf:2:46: 'a-b' is not a column name, optionally after '-' (descending)"),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { page 20; result one } }\n',
+     'appliance.conf:2:43: a route with page has result list'),
+    ('database { disk vda }\nroutes { GET /a sql "SELECT 1" { location api } }\n',
+     'appliance.conf:2:43: a location is a path /... with :column parts from the result'),
+    ('database { disk vda }\nroutes { GET /a health { param x integer } }\n',
+     "appliance.conf:2:26: 'param' is an option of sql routes"),
+    ('database { cache 4m; memory 4m }\n',
+     'appliance.conf:1:22: the cache (4096 KiB) needs a memory budget at least twice its size (memory is 4096 KiB)'),
+    ('database { idempotency 10s }\n',
+     "appliance.conf:1:24: '10s' for 'idempotency' is not a duration 1m-30d with a unit: ms, s, m, h or d"),
+    ('limits { drain-timeout 11m }\n',
+     "appliance.conf:1:24: '11m' for 'drain-timeout' is not a duration 0s-10m with a unit: ms, s, m, h or d"),
     ('routes { GET / static }\n',
      'appliance.conf:1:16: static takes a file or directory: static www'),
     ('routes { GET / static ../etc }\n',
@@ -380,8 +424,21 @@ routes {
     GET  /healthz        health
     GET  /readyz         ready
     GET,HEAD /metrics    metrics
-    GET  /api/posts/:id  sql "SELECT id, title FROM posts WHERE id = :id"
-    POST,PUT /api/posts  sql "INSERT INTO posts(title) VALUES(:title)" "SELECT 1" {
+    GET  /api/posts/:id  sql "SELECT id, title FROM posts WHERE id = :id" { param id integer min 1 max 1e9 }
+    GET  /api/posts      sql "SELECT id, title, done FROM posts WHERE score > :score" {
+        param score real default -1.5 nullable
+        page 25 max 50 key -id
+        sort-by title
+        filter-by done title
+        json-boolean done
+    }
+    POST,PUT /api/posts  sql \
+        "INSERT INTO posts(title, done) VALUES(:title, :done)" \
+        "SELECT 1" {
+        param title text required length 1..80 pattern "[A-Za-z ]+"
+        param done boolean default false
+        location /api/posts/:rowid
+        result one
         body-max 16k
         rate-limit 5/s burst 10
     }
@@ -410,7 +467,14 @@ def test_everything_round_trips_through_show(tmp_path):
                  "    other-timeout 90s\n", "    keepalive-timeout 0s\n", "    body-max 2m\n",
                  "    header-max 32k\n", "    cache 512k\n", "    statement-timeout 1500ms\n",
                  "    GET /metrics metrics\n", "    ANY /hook handler hello {\n        rate-limit 90/m burst 2\n",
-                 "        body-max 0\n", "        index start.html\n"]:
+                 "        body-max 0\n", "        index start.html\n",
+                 "        param id integer min 1 max 1000000000\n",
+                 "        param score real nullable default -1.5\n",
+                 "        page 25 max 50 key -id\n", "        sort-by title\n", "        filter-by done title\n",
+                 "        json-boolean done\n",
+                 '        param title text required length 1..80 pattern "[A-Za-z ]+"\n',
+                 "        param done boolean default false\n", "        result one\n",
+                 "        location /api/posts/:rowid\n"]:
         assert line in out, line
     # The shown text is a config with the same effect.
     again = tmp_path / "again"

@@ -306,7 +306,10 @@ def test_time_and_memory_budgets_answer_503_and_others_go_on(tmp_path):
 CRASH_CONF = """\
 network { dhcp }
 firewall { inbound tcp 80 from any }
-database { migrations db }
+database {
+    migrations db
+    statement-timeout 20s   # the integrity check reads every page
+}
 routes {
     POST /rows sql "INSERT INTO rows(v) VALUES (:v) RETURNING id" {
         param v text required
