@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/handler_api.h"
 #include "app/http_resp.h"
@@ -21,6 +22,8 @@
 /* Decoded paths of one request at a time (the loop is single-threaded). */
 static char pathbuf[65536 + 64];
 static char name[2 * CONFIG_PATH_MAX + 600];
+
+static struct log_limit backup_log_limit;
 
 static const double lat_bounds[HTTP_LAT_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                      0.025, 0.05, 0.1, 0.25, 1.0 };
@@ -276,6 +279,67 @@ static void metrics(struct http_server *srv, struct conn *c)
     http_begin(c, 200);
     http_extra(c, "Cache-Control: no-store\r\n");
     http_body_owned(c, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
+}
+
+/* ---- the online backup (docs/store.md, "Backup") ---- */
+
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : (ch | 32) >= 'a' && (ch | 32) <= 'f' ? (ch | 32) - 'a' + 10 : -1;
+}
+
+/* Authorization: Bearer TOKEN whose SHA-256 is the route's. The hashes are
+ * compared in time independent of where they differ; comparing hashes
+ * (not tokens) also keeps the time independent of the token's length. */
+static int bearer_ok(const struct conn *c, const struct config_route *r)
+{
+    size_t n;
+    const char *v = http_header(c->in, &c->rq, "authorization", &n);
+    if (!v || n < 8 || strncasecmp(v, "Bearer ", 7) != 0)
+        return 0;
+    uint8_t got[32], want[32];
+    sha256_digest(v + 7, n - 7, got);
+    for (int i = 0; i < 32; i++)
+        want[i] = (uint8_t)(hexval(r->token_sha256[2 * i]) << 4 | hexval(r->token_sha256[2 * i + 1]));
+    unsigned diff = 0;
+    for (int i = 0; i < 32; i++)
+        diff |= (unsigned)(got[i] ^ want[i]);
+    return diff == 0;
+}
+
+static void backup(struct conn *c, const struct config_route *r)
+{
+    if (!bearer_ok(c, r)) {
+        uint32_t a = stream_peer_addr(c->s);
+        if (log_limit_take(&backup_log_limit, clock_monotonic_ns() / 1000000u, 10, 1))
+            log_warn("backup", "refused %u.%u.%u.%u: %s bearer token", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+                     a & 255, http_header(c->in, &c->rq, "authorization", &(size_t){ 0 }) ? "a wrong" : "no");
+        http_error(c, 401, "a backup needs the right bearer token");
+        http_extra(c, "WWW-Authenticate: Bearer realm=\"backup\"\r\n");
+        return;
+    }
+    int64_t size = store_backup_begin();
+    if (size < 0) {
+        log_warn("backup", "not started: %s", store_errmsg());
+        http_error(c, 503, "the backup cannot start now (another is running, or the database is not ready)");
+        http_extra(c, "Retry-After: 10\r\n");
+        return;
+    }
+    char when[32];
+    uint64_t t = clock_wall_ns() / 1000000000ull;
+    /* A file name with the time: civil date from days since 1970 (Howard
+     * Hinnant's algorithm, as kernel/clock_calc.c). */
+    int64_t days = (int64_t)(t / 86400), sec = (int64_t)(t % 86400);
+    int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    snprintf(when, sizeof when, "%04lld%02lld%02lld-%02lld%02lld%02lld", (long long)y, (long long)m, (long long)d,
+             (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
+    http_begin(c, 200);
+    http_extra(c, "Cache-Control: no-store\r\nContent-Disposition: attachment; filename=\"appliance-%s.sqlite\"\r\n",
+               when);
+    http_body_source(c, "application/vnd.sqlite3", (uint64_t)size, store_backup_read, store_backup_end);
 }
 
 /* ---- C handlers (app/handler_api.h) ---- */
@@ -571,6 +635,9 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         break;
     case CONFIG_ROUTE_HANDLER:
         run_handler(c, r, u, &m);
+        break;
+    case CONFIG_ROUTE_BACKUP:
+        backup(c, r);
         break;
     }
 }

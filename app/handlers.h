@@ -73,6 +73,12 @@ struct conn {
     int body_ref;
     char *body_alloc;
     char small[512];
+    /* A body from a source (http_body_source): read in pieces into
+     * src_buf as the client takes them. */
+    int (*src_read)(uint64_t off, void *buf, size_t n);
+    void (*src_end)(void);
+    char *src_buf;
+    size_t src_len, src_off;
 };
 
 void http_begin(struct conn *c, int status);
@@ -83,6 +89,13 @@ void http_extra(struct conn *c, const char *fmt, ...) __attribute__((format(prin
 void http_body(struct conn *c, const char *type, const void *body, size_t len, int ref);
 void http_body_owned(struct conn *c, const char *type, char *body, size_t len);
 void http_error(struct conn *c, int status, const char *message);
+/* A body of len bytes read from a source as the client takes it, never
+ * whole in memory (the online backup). read copies [off, off + n): 0, or
+ * -1 on failure (the connection is then reset: the client sees a body
+ * shorter than its Content-Length). end is called once, however the
+ * response ends (sent, HEAD, client gone, timeout). */
+void http_body_source(struct conn *c, const char *type, uint64_t len, int (*read)(uint64_t, void *, size_t),
+                      void (*end)(void));
 
 /* Route the parsed request and prepare its response (or leave the state
  * for the server to read a body first: c->body_max set; with want_body

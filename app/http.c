@@ -108,6 +108,36 @@ void http_body(struct conn *c, const char *type, const void *body, size_t len, i
     c->body_len = len;
 }
 
+#define SRC_CHUNK (64 * 1024)
+
+void http_body_source(struct conn *c, const char *type, uint64_t len, int (*read)(uint64_t, void *, size_t),
+                      void (*end)(void))
+{
+    c->src_buf = malloc(SRC_CHUNK);
+    if (!c->src_buf) {
+        end();
+        http_error(c, 503, "no memory for the response: try again");
+        return;
+    }
+    c->type = type;
+    c->body = NULL;
+    c->body_len = (size_t)len;
+    c->body_ref = 0;
+    c->src_read = read;
+    c->src_end = end;
+    c->src_len = c->src_off = 0;
+}
+
+static void source_end(struct conn *c)
+{
+    if (c->src_end)
+        c->src_end();
+    c->src_end = NULL;
+    c->src_read = NULL;
+    free(c->src_buf);
+    c->src_buf = NULL;
+}
+
 /* Take ownership of a malloc'd body. */
 void http_body_owned(struct conn *c, const char *type, char *body, size_t len)
 {
@@ -183,6 +213,7 @@ static void access_log(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+    source_end(c);
     free(c->body_alloc);
     c->body_alloc = NULL;
     free(c->req_body);
@@ -262,6 +293,27 @@ static int pump(struct conn *c)
         c->deadline = now_ms() + srv.lim.send_timeout_ms;
     }
     while (c->body_off < c->body_len) {
+        if (c->src_read) {
+            if (c->src_off == c->src_len) {     /* the next piece from the source */
+                size_t n = c->body_len - c->body_off < SRC_CHUNK ? c->body_len - c->body_off : SRC_CHUNK;
+                if (c->src_read(c->body_off, c->src_buf, n) < 0) {
+                    log_warn("http", "conn %llu: the response's source failed after %zu bytes: reset",
+                             (unsigned long long)stream_id(c->s), c->body_off);
+                    conn_abort(c);          /* c is free now: the caller returns */
+                    return 0;
+                }
+                c->src_len = n;
+                c->src_off = 0;
+            }
+            size_t k = stream_write(c->s, c->src_buf + c->src_off, c->src_len - c->src_off, 0);
+            if (!k)
+                goto out;
+            c->src_off += k;
+            c->body_off += k;
+            srv.tx_body += k;
+            c->deadline = now_ms() + srv.lim.send_timeout_ms;
+            continue;
+        }
         size_t k = stream_write(c->s, c->body + c->body_off, c->body_len - c->body_off,
                                 c->body_ref ? STREAM_REF : 0);
         if (!k)
@@ -282,6 +334,7 @@ out:
  * client pipelines. */
 static int finish(struct conn *c)
 {
+    source_end(c);
     access_log(c);
     handlers_count(&srv, c);
     c->requests++;

@@ -183,7 +183,7 @@ enum {
 };
 enum config_route_kind {
     CONFIG_ROUTE_STATIC, CONFIG_ROUTE_REDIRECT, CONFIG_ROUTE_HEALTH, CONFIG_ROUTE_READY,
-    CONFIG_ROUTE_METRICS, CONFIG_ROUTE_SQL, CONFIG_ROUTE_HANDLER,
+    CONFIG_ROUTE_METRICS, CONFIG_ROUTE_SQL, CONFIG_ROUTE_HANDLER, CONFIG_ROUTE_BACKUP,
 };
 struct config_route {
     unsigned methods;
@@ -208,6 +208,9 @@ struct config_route {
     const char *cors[CONFIG_CORS_MAX];
     unsigned ncors;
     int cors_any, cors_credentials;
+    /* backup routes: the SHA-256 of the bearer token, 64 hex digits (the
+     * token itself is never in the config). */
+    const char *token_sha256;
     /* On port 80 when tls is on: CONFIG_PLAIN_SERVE or _REDIRECT, 0 for
      * the tls section's plain-http. */
     int plain_http;

@@ -8,7 +8,7 @@
  * METHODS is GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of
  * them, or ANY (GET includes HEAD). PATTERN is /segments with :param
  * segments and an optional trailing *. KIND is static, redirect, health,
- * ready, metrics, sql or handler. Two routes with the same method and the
+ * ready, metrics, sql, handler or backup. Two routes with the same method and the
  * same pattern shape (parameter names aside) are an error.
  */
 #include <stdio.h>
@@ -100,8 +100,8 @@ static const char *const method_names[] = { "GET", "HEAD", "POST", "PUT", "PATCH
 #define NMETHODS 7
 
 static const char *const kind_names[] = { "static", "redirect", "health", "ready", "metrics", "sql",
-                                          "handler" };
-#define NKINDS 7
+                                          "handler", "backup" };
+#define NKINDS 8
 
 static int parse_methods(const char *s, unsigned *mask)
 {
@@ -271,7 +271,7 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
                            /* sql routes' own: config_sql.c reads them */
                            { "param", NULL, 1 }, { "page", NULL, 1 }, { "sort-by", NULL, 1 },
                            { "filter-by", NULL, 1 }, { "json-boolean", NULL, 1 }, { "result", NULL, 1 },
-                           { "location", NULL, 1 } };
+                           { "location", NULL, 1 }, { "token-sha256", NULL, 0 } };
     if (kit_collect_in(v, n, "a route's options", slot, sizeof slot / sizeof slot[0]) < 0)
         return -1;
     uint64_t x;
@@ -332,6 +332,21 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
     }
     if (slot[4].node && route_cors(v, slot[4].node, r) < 0)
         return -1;
+    if (slot[13].node) {
+        /* token-sha256 HEX: the bearer token's hash (docs/store.md, "Backup"). */
+        const struct conf_node *o = slot[13].node;
+        if (kit_want_args(v, o, 1, "token-sha256 and 64 hex digits: printf %s \"$TOKEN\" | sha256sum") < 0)
+            return -1;
+        if (r->kind != CONFIG_ROUTE_BACKUP)
+            return verr(v, o->line, o->col, "'token-sha256' is an option of backup routes");
+        const char *h = kit_arg(v, o, 0)->s;
+        size_t k = strspn(h, "0123456789abcdefABCDEF");
+        if (k != 64 || h[k])
+            return verr_arg(v, o, 0, "a SHA-256 is 64 hex digits (printf %%s \"$TOKEN\" | sha256sum); "
+                            "never put the token itself here");
+        if (!(r->token_sha256 = kit_keep(v, o, h)))
+            return -1;
+    }
     if (slot[5].node) {
         /* plain-http serve|redirect: this route on port 80 when tls is on. */
         const struct conf_node *o = slot[5].node;
@@ -362,7 +377,7 @@ static int route_kind(struct vctx *v, const struct conf_node *n, struct config_r
         k++;
     if (k == NKINDS)
         return verr_arg(v, n, 1, "unknown route kind '%s' (use static, redirect, health, ready, "
-                        "metrics, sql or handler)", ka->s);
+                        "metrics, sql, handler or backup)", ka->s);
     r->kind = (enum config_route_kind)k;
     unsigned nargs = n->nargs - 2;
     static const char *const usage[] = {
@@ -371,8 +386,10 @@ static int route_kind(struct vctx *v, const struct conf_node *n, struct config_r
         "health takes no arguments", "ready takes no arguments", "metrics takes no arguments",
         "sql takes one to 8 quoted statements: sql \"SELECT ...\"",
         "handler takes a name: handler hello",
+        "backup takes no arguments (its token-sha256 goes in its block)",
     };
-    static const unsigned want_lo[] = { 1, 2, 0, 0, 0, 1, 1 }, want_hi[] = { 1, 2, 0, 0, 0, CONFIG_SQL_MAX, 1 };
+    static const unsigned want_lo[] = { 1, 2, 0, 0, 0, 1, 1, 0 },
+                          want_hi[] = { 1, 2, 0, 0, 0, CONFIG_SQL_MAX, 1, 0 };
     if (nargs < want_lo[k] || nargs > want_hi[k]) {
         const struct conf_arg *a = nargs > want_hi[k] ? kit_arg(v, n, 2 + want_hi[k]) : ka;
         return verr(v, a->line, a->col, "%s", usage[k]);
@@ -493,9 +510,14 @@ int config_check_routes(struct vctx *v)
 {
     for (unsigned i = 0; i < v->c->nroutes; i++) {
         const struct config_route *r = &v->c->routes[i];
-        if (r->kind == CONFIG_ROUTE_SQL && !v->c->database.enabled)
-            return verr(v, r->line, r->col, "sql routes need a database section "
-                        "(database { disk vda })");
+        if ((r->kind == CONFIG_ROUTE_SQL || r->kind == CONFIG_ROUTE_BACKUP) && !v->c->database.enabled)
+            return verr(v, r->line, r->col, "%s routes need a database section (database { disk vda })",
+                        r->kind == CONFIG_ROUTE_SQL ? "sql" : "backup");
+        if (r->kind == CONFIG_ROUTE_BACKUP && !r->token_sha256)
+            return verr(v, r->line, r->col, "a backup route needs its token's hash: { token-sha256 HEX } "
+                        "(openssl rand -hex 32 makes a token; printf %%s \"$TOKEN\" | sha256sum its hash)");
+        if (r->kind == CONFIG_ROUTE_BACKUP && (r->methods & ~(unsigned)(CONFIG_M_GET | CONFIG_M_HEAD)))
+            return verr(v, r->line, r->col, "a backup route answers GET only");
     }
     return 0;
 }
@@ -537,7 +559,7 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             sb_quoted(b, r->sql[k]);
         }
         int opts = r->has_body_max || r->cache_control || (r->index && strcmp(r->index, "index.html")) ||
-                   r->rate_per_min || r->ncors || r->cors_any || r->plain_http ||
+                   r->rate_per_min || r->ncors || r->cors_any || r->plain_http || r->token_sha256 ||
                    (r->kind == CONFIG_ROUTE_SQL && config_sql_has_options(r));
         if (!opts) {
             sb_printf(b, "\n");
@@ -574,6 +596,8 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             sb_printf(b, "        plain-http %s\n", r->plain_http == CONFIG_PLAIN_SERVE ? "serve" : "redirect");
         if (r->kind == CONFIG_ROUTE_SQL)
             config_show_sql(r, b);
+        if (r->token_sha256)
+            sb_printf(b, "        token-sha256 %s\n", r->token_sha256);
         sb_printf(b, "    }\n");
     }
     sb_printf(b, "}\n");

@@ -88,6 +88,13 @@ static int region_io(int region, uint64_t off, uint8_t *p, uint64_t n, int write
     return 0;
 }
 
+int blkvfs_read_db(uint64_t off, void *buf, size_t n)
+{
+    if (!bv.dev || off > bv.size[LAYOUT_DB] || n > bv.size[LAYOUT_DB] - off)
+        return -1;
+    return region_io(LAYOUT_DB, off, buf, n, 0);
+}
+
 static int f_close(sqlite3_file *f)
 {
     (void)f;

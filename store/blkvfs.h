@@ -27,6 +27,10 @@
  * 0, 1 when the disk was formatted just now, or -1 with the reason in why
  * (the disk untouched). *l gets the layout. */
 int blkvfs_attach(struct blkdev *dev, struct layout *l, char *why, size_t whylen);
+/* Bytes [off, off + n) of the database file as it is on the disk (not
+ * through SQLite: the online backup reads a file SQLite is not writing,
+ * store/backup.c). 0, or -1 on a device error or past the file's end. */
+int blkvfs_read_db(uint64_t off, void *buf, size_t n);
 /* Unregister (the database must be closed). */
 void blkvfs_detach(void);
 

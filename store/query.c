@@ -11,6 +11,7 @@
  * and the transaction is rolled back. The event loop is single-threaded:
  * this is what keeps one slow query from stalling every connection.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,14 @@ void store_query_stats(uint64_t *prepared, uint64_t *cached)
 }
 
 const char *store_errmsg(void) { return errmsg; }
+
+void store_set_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+}
 
 static uint64_t fnv(const char *s)
 {

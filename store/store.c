@@ -30,6 +30,8 @@ static char status[256] = "no database configured";
 
 int store_ready(void) { return !configured || ready; }
 sqlite3 *store_db(void) { return db; }
+static int autocheckpoint = 1000;
+int store_autocheckpoint(void) { return autocheckpoint; }
 const char *store_status(void) { return status; }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -224,6 +226,17 @@ int store_open(const struct config *c, struct blkdev *disk)
              "CREATE INDEX IF NOT EXISTS _appliance_idempotency_created ON _appliance_idempotency(created_at)") < 0)
         return -1;
     store_query_init(db, cfg->statement_timeout_ms);
+    /* Checkpoint when the WAL is half its region: SQLite's default of
+     * 1000 pages (4 MiB) would overflow the 1-4 MiB WAL of a small disk
+     * and fail writes with SQLITE_FULL. */
+    int page = 4096;
+    sqlite3_stmt *ps = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK && sqlite3_step(ps) == SQLITE_ROW)
+        page = sqlite3_column_int(ps, 0);
+    sqlite3_finalize(ps);
+    uint64_t frames = lay.region[LAYOUT_WAL].len / ((uint64_t)page + 24);
+    autocheckpoint = frames / 2 < 1000 ? (int)(frames / 2) : 1000;
+    sqlite3_wal_autocheckpoint(db, autocheckpoint);
     snprintf(status, sizeof status, "ready: %u migration%s (%u new this boot)", before + now,
              before + now == 1 ? "" : "s", now);
     log_info("store", "%s", status);

@@ -83,6 +83,17 @@ enum store_err store_commit(void);
 void store_rollback(void);
 /* The last failure, for the log (never sent to clients). */
 const char *store_errmsg(void);
+/* Online backup (store/backup.c, docs/store.md "Backup"): a consistent
+ * snapshot of the database file streamed while the appliance serves.
+ * store_backup_begin checkpoints the WAL into the database file and
+ * pauses checkpoints: the file then stays exactly as it is (new commits
+ * go to the WAL only) until store_backup_end. Its size in bytes, or -1
+ * (store_errmsg says why: not ready, a backup already running, the
+ * checkpoint failed). store_backup_read copies bytes of the snapshot:
+ * 0 or -1 on a disk error. One backup at a time. */
+int64_t store_backup_begin(void);
+int store_backup_read(uint64_t off, void *buf, size_t n);
+void store_backup_end(void);
 /* Statements prepared and served from the cache, for the console. */
 void store_query_stats(uint64_t *prepared, uint64_t *cached);
 

@@ -9,6 +9,10 @@
 sqlite3 *store_db(void);
 /* After opening: the progress handler and the statement time budget. */
 void store_query_init(sqlite3 *db, uint32_t budget_ms);
+/* WAL pages that start a checkpoint (half the WAL region). */
+int store_autocheckpoint(void);
+/* What store_errmsg answers next. */
+void store_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Before closing: finalize every cached statement. */
 void store_query_reset(void);
 
