@@ -368,7 +368,10 @@ int json_object(const char *p, size_t len, struct json_member *m, size_t max, ch
             goto bad;
         }
         r.pos++;
-        if (value(&r, 1, e) < 0)
+        /* The body's object is level 1, so a member's value is level 2:
+         * at most JSON_DEPTH_MAX brackets open at once, counting the
+         * outermost (as conf_parse.c counts blocks). */
+        if (value(&r, 2, e) < 0)
             goto bad;
         n++;
         ws(&r);

@@ -47,11 +47,12 @@ static int bad_n(const char *t, size_t n, const char *want, size_t want_at)
 {
     int r = parse_n(t, n, 40);
     if (r >= 0) {
-        fprintf(stderr, "json_object(%.*s) = %d, want it refused\n", (int)n, t, r);
+        fprintf(stderr, "json_object(%.*s) = %d, want it refused\n", (int)(n < 80 ? n : 80), t, r);
         return 0;
     }
     if (!why || !strstr(why, want) || at != want_at) {
-        fprintf(stderr, "json_object(%.*s): \"%s\" at %zu, want \"%s\" at %zu\n", (int)n, t, why ? why : "(null)",
+        fprintf(stderr, "json_object(%.*s): \"%s\" at %zu, want \"%s\" at %zu\n", (int)(n < 80 ? n : 80), t,
+                why ? why : "(null)",
                 at, want, want_at);
         return 0;
     }
