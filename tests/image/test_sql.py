@@ -455,3 +455,61 @@ def test_online_backup_streams_a_consistent_snapshot_while_serving(tmp_path):
         (tmp_path / "snap2.sqlite").write_bytes(api.last_body)
         db = sqlite3.connect(tmp_path / "snap2.sqlite")
         assert db.execute("SELECT count(*) FROM rows").fetchone()[0] == 350
+
+
+def test_a_failing_disk_answers_503_and_loses_nothing_committed(tmp_path):
+    """The disk image lives on a small tmpfs; once the tmpfs is full the
+    host refuses the guest's writes (ENOSPC, reported to the guest as a
+    virtio-blk I/O error). Writes then answer 503, never 2xx; reads and
+    health go on; after space returns and a reboot every acknowledged row
+    is there and the integrity check passes."""
+    import sqlite3
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mnt)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        (tmp_path / "db").mkdir()
+        (tmp_path / "db" / "001_rows.sql").write_text("CREATE TABLE rows(id INTEGER PRIMARY KEY, v TEXT NOT NULL);\n")
+        conf = CRASH_CONF.replace('statement-timeout 20s', 'statement-timeout 5s')
+        (tmp_path / "appliance.conf").write_text(conf)
+        blob, disk = pack_dir(tmp_path), blank(mnt / "disk.img", 40 << 20)
+        port = free_port()
+        extra = ["-initrd", str(blob), "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80",
+                 "-device", "virtio-net-pci,netdev=n0",
+                 "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback,werror=report,rerror=report",
+                 "-device", "virtio-blk-pci,drive=d0"]
+        acked = set()
+        with Guest("", extra=extra) as g:
+            g.port = port
+            g.wait_for(r"boot: listening on")
+            api = Api(port)
+            for i in range(20):
+                st, _, doc = api("POST", "/rows", {"v": "before"})
+                assert st == 201
+                acked.add(doc["id"])
+            # Fill the file system: the sparse disk's unwritten blocks have nowhere to go.
+            filler = mnt / "filler"
+            subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M", "count=64"], capture_output=True)
+            statuses = []
+            for i in range(40):
+                st, r, doc = api("POST", "/rows", {"v": "y" * 60000})
+                statuses.append(st)
+                if st == 201:
+                    acked.add(doc["id"])
+                else:
+                    assert st == 503 and doc["error"]["status"] == 503, (st, doc)
+                    assert r.getheader("Retry-After")
+            assert 503 in statuses, statuses
+            g.wait_for(r"WARN  sql: POST /rows -> 503: disk I/O error")
+            assert api("GET", "/check")[0] in (200, 503)
+            filler.unlink()
+            g.proc.kill()
+        with Guest("", extra=extra) as g:
+            g.wait_for(r"boot: listening on")
+            api = Api(port)
+            st, _, doc = api("GET", "/check")
+            assert st == 200 and doc["integrity"] == "ok", doc
+            assert acked <= set(all_ids(api))
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])

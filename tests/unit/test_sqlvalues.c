@@ -52,8 +52,7 @@ static int bad_n(const char *t, size_t n, const char *want, size_t want_at)
     }
     if (!why || !strstr(why, want) || at != want_at) {
         fprintf(stderr, "json_object(%.*s): \"%s\" at %zu, want \"%s\" at %zu\n", (int)(n < 80 ? n : 80), t,
-                why ? why : "(null)",
-                at, want, want_at);
+                why ? why : "(null)", at, want, want_at);
         return 0;
     }
     return 1;
