@@ -9,8 +9,8 @@
  * a 500. The server adds framing, Date, the request id, the security
  * headers and CORS/rate-limit headers as configured.
  *
- * Request bodies are not passed to C handlers yet (they are read and
- * discarded within the route's body-max); the store issue adds them.
+ * A POST, PUT or PATCH body is read whole (within the route's body-max)
+ * before the handler runs: handler_body gives it.
  */
 #ifndef APP_HANDLER_API_H
 #define APP_HANDLER_API_H
@@ -29,6 +29,9 @@ const char *handler_query(const struct handler_ctx *h, const char *key, char *bu
 /* A request header's value (not NUL-terminated: *len), or NULL. */
 const char *handler_header(const struct handler_ctx *h, const char *name, size_t *len);
 const char *handler_request_id(const struct handler_ctx *h);
+/* The request body (POST, PUT, PATCH; "" and 0 for none), not
+ * NUL-terminated: *len bytes. */
+const char *handler_body(const struct handler_ctx *h, size_t *len);
 
 /* Answer: status, media type and body (copied). */
 void handler_reply(struct handler_ctx *h, int status, const char *type, const void *body, size_t len);

@@ -351,7 +351,15 @@ struct handler_ctx {
     const struct url_path *u;
     const struct router_match *m;
     int answered;
+    const char *body;
+    size_t body_len;
 };
+
+const char *handler_body(const struct handler_ctx *h, size_t *len)
+{
+    *len = h->body_len;
+    return h->body_len ? h->body : "";
+}
 
 const char *handler_method(const struct handler_ctx *h) { return http_method_name(h->c->rq.method); }
 const char *handler_request_id(const struct handler_ctx *h) { return h->c->reqid; }
@@ -410,14 +418,14 @@ const struct handler_entry *handler_lookup(const char *hname)
 }
 
 static void run_handler(struct conn *c, const struct config_route *r, const struct url_path *u,
-                        const struct router_match *m)
+                        const struct router_match *m, const char *body, size_t body_len)
 {
     const struct handler_entry *e = handler_lookup(r->target);
     if (!e) {
         http_error(c, 501, "no handler by that name is built into this image");
         return;
     }
-    struct handler_ctx h = { c, u, m, 0 };
+    struct handler_ctx h = { c, u, m, 0, body, body_len };
     e->fn(&h);
     if (!h.answered)
         http_error(c, 500, "the handler gave no answer");
@@ -487,8 +495,9 @@ void handlers_route(struct http_server *srv, struct conn *c)
         }
     }
     c->lim = lim;
-    /* A sql route taking a body runs once the body is in (handlers_body). */
-    if (r->kind == CONFIG_ROUTE_SQL && c->has_body &&
+    /* A sql or C handler route taking a body runs once the body is in
+     * (handlers_body). */
+    if ((r->kind == CONFIG_ROUTE_SQL || r->kind == CONFIG_ROUTE_HANDLER) && c->has_body &&
         (rq->method == HTTP_POST || rq->method == HTTP_PUT || rq->method == HTTP_PATCH)) {
         c->want_body = 1;
         return;
@@ -519,7 +528,10 @@ void handlers_body(struct http_server *srv, struct conn *c)
         return;
     }
     const struct config_route *r = &srv->cfg->routes[m.route];
-    sql_route(srv, c, r, &u, &m, c->req_body, c->req_body_len);
+    if (r->kind == CONFIG_ROUTE_SQL)
+        sql_route(srv, c, r, &u, &m, c->req_body, c->req_body_len);
+    else
+        run_handler(c, r, &u, &m, c->req_body, c->req_body_len);
     route_headers(c, r);
 }
 
@@ -634,7 +646,7 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         sql_route(srv, c, r, u, &m, NULL, 0);
         break;
     case CONFIG_ROUTE_HANDLER:
-        run_handler(c, r, u, &m);
+        run_handler(c, r, u, &m, NULL, 0);
         break;
     case CONFIG_ROUTE_BACKUP:
         backup(c, r);

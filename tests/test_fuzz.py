@@ -2,6 +2,7 @@
 corpus written here; a crash, leak or sanitizer report fails the test and
 leaves the reproducer in the test's temporary directory. FUZZ_SECONDS sets
 the time per target (make test: 15 s; make fuzz FUZZ_SECONDS=600 longer)."""
+import base64
 import glob
 import os
 import struct
@@ -33,6 +34,30 @@ def _tcp(sport, dport, flags, seq=1, ack=0):
 def _fw_records(*frames):
     """fuzz_fw's input: [direction][clock step][length LE][frame] ..."""
     return b"".join(bytes([d, step]) + struct.pack("<H", len(f)) + f for d, step, f in frames)
+
+
+def _cursor(sort, desc, *values):
+    """A list cursor as app/sqlpage.c writes it: base64url, unpadded, of
+    version 1, sort index + 1, desc, then each value as a type byte and
+    8 bytes big-endian (int, real), a 2-byte length and bytes (text,
+    blob) or nothing (null)."""
+    raw = bytes([1, sort + 1, desc])
+    for v in values:
+        if v is None:
+            raw += b"\0"
+        elif isinstance(v, int):
+            raw += b"\1" + struct.pack(">q", v)
+        elif isinstance(v, float):
+            raw += b"\2" + struct.pack(">d", v)
+        else:
+            b = v.encode() if isinstance(v, str) else v
+            raw += (b"\3" if isinstance(v, str) else b"\4") + struct.pack(">H", len(b)) + b
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
+def _pattern(pat, value):
+    """fuzz_json's pattern input: [pattern length] pattern value."""
+    return bytes([len(pat)]) + pat + value
 
 
 PEER, US = (203, 0, 113, 5), (192, 0, 2, 10)
@@ -80,6 +105,21 @@ SEEDS = {
         b"limits { connections 9; header-timeout 2s; body-max 1m }\n"
         b"firewall { inbound icmp 3:4 from 10.0.0.0/8 \"d\"; outbound udp 1-9 to any; flows 99 }\n"
         b"tls { certificate c.pem; key k.pem }\n",
+    ],
+    # One input feeds the JSON reader, the cursor decoder and the pattern
+    # matcher alike; each seed is meant for one of them.
+    "fuzz_json": [
+        b'{"id":42,"title":"h\\u00e9llo \\ud83d\\ude00","tags":["a",{"b":null}],"r":-1.5e3,"ok":true}',
+        b'{ "n" : null , "big" : 9223372036854775808 , "s" : "\\"\\\\\\/\\b\\f\\n\\r\\t" }',
+        b'{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}',
+        _cursor(0, 1, 42, "ab"),
+        _cursor(-1, 0, None, 7),
+        _cursor(2, 0, "caf\u00e9", b"\0\xff"),
+        _cursor(1, 1, -0.5, None),
+        _pattern(b"[a-z][a-z0-9_]{2,15}", b"alice_42"),
+        _pattern(b"^\\d{3}-\\d{4}$", b"555-1234"),
+        _pattern(b"a*a*a*a*a*a*a*a*b", b"a" * 200),
+        _pattern(b"[^\\s,]+\\.?x{0}.*", b"no-spaces.here"),
     ],
     "fuzz_config_blob": [
         newc([("appliance.conf", 0o100644, b"routes { GET /* static www }\n"),

@@ -48,7 +48,7 @@ routes {
     GET /old/* redirect 301 /new/*
     GET /go redirect 302 https://example.com/landing
     GET /favicon.ico static www/favicon.ico
-    GET /hello/:name handler hello
+    GET,POST /hello/:name handler hello
     GET /api/users/me handler current_user
     GET,DELETE /api/users/:id handler user
     PUT /api/users/:id handler user { body-max 4k }
@@ -401,6 +401,18 @@ def test_c_handler_example(guest):
     assert json.loads(data) == {"hello": '"q"', "lang": "fr", "greeting": "bonjour", "has_user_agent": True}
     r, data = get(guest, "/hello/x?lang=de")
     assert r.status == 400 and json.loads(data)["error"]["message"] == "lang is en or fr"
+    # Bodies reach handlers, kept whole; the pipelined request after a
+    # chunked one (arriving in the same read) is still answered.
+    reqs = (f"POST /hello/b?lang=fr HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n"
+            f"3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"
+            f"POST /hello/c HTTP/1.1\r\n{H}Content-Length: 5\r\n\r\nhello"
+            f"GET /hello/d HTTP/1.1\r\n{H}Connection: close\r\n\r\n").encode()
+    out, _ = raw(guest, reqs, timeout=5)
+    # (the handler's JSON ends without a newline: count status lines anywhere)
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) OK\r\n", out) == [b"200"] * 3, out
+    assert b'"hello":"b","lang":"fr","greeting":"bonjour","has_user_agent":false,"body_bytes":7}' in out
+    assert b'"hello":"c","lang":"en","greeting":"hello","has_user_agent":false,"body_bytes":5}' in out
+    assert b'"hello":"d","lang":"en","greeting":"hello","has_user_agent":false}' in out
     # A route naming a handler the image lacks: 501, and a warning at boot.
     r, _ = get(guest, "/api/users/me")
     assert r.status == 501
