@@ -325,17 +325,8 @@ static void backup(struct conn *c, const struct config_route *r)
         http_extra(c, "Retry-After: 10\r\n");
         return;
     }
-    char when[32];
-    uint64_t t = clock_wall_ns() / 1000000000ull;
-    /* A file name with the time: civil date from days since 1970 (Howard
-     * Hinnant's algorithm, as kernel/clock_calc.c). */
-    int64_t days = (int64_t)(t / 86400), sec = (int64_t)(t % 86400);
-    int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (m <= 2);
-    snprintf(when, sizeof when, "%04lld%02lld%02lld-%02lld%02lld%02lld", (long long)y, (long long)m, (long long)d,
-             (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
+    char when[16];
+    http_stamp((int64_t)(clock_wall_ns() / 1000000000ull), when);
     http_begin(c, 200);
     http_extra(c, "Cache-Control: no-store\r\nContent-Disposition: attachment; filename=\"appliance-%s.sqlite\"\r\n",
                when);

@@ -84,6 +84,17 @@ void http_date(int64_t t, char out[30])
              (unsigned)(y % 10000), sec / 3600, sec / 60 % 60, sec % 60);
 }
 
+void http_stamp(int64_t t, char out[16])
+{
+    if (t < 0)
+        t = 0;
+    int64_t y;
+    unsigned m, d, sec = (unsigned)(t % 86400);
+    civil(t / 86400, &y, &m, &d);
+    snprintf(out, 16, "%04u%02u%02u-%02u%02u%02u", (unsigned)(y % 10000), m, d, sec / 3600, sec / 60 % 60,
+             sec % 60);
+}
+
 static int num(const char *s, int n, unsigned *out)
 {
     unsigned x = 0;

@@ -12,6 +12,8 @@
 const char *http_status_text(int status);
 /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (29 bytes + NUL). */
 void http_date(int64_t epoch, char out[30]);
+/* "YYYYMMDD-HHMMSS" (UTC), for file names (15 bytes + NUL). */
+void http_stamp(int64_t epoch, char out[16]);
 /* An IMF-fixdate into seconds since 1970; 0, or -1 if it is not one (the
  * field is then ignored, as RFC 9110 section 13.1.3 asks). */
 int http_date_parse(const char *s, size_t n, int64_t *out);

@@ -28,7 +28,13 @@ static int class_escape(char e, uint8_t *set)
     }
 }
 
-static int is_punct(char c) { return c && strchr("\\.^$|?*+()[]{}-/", c) != NULL; }
+/* ASCII punctuation, as textpat.h promises: every printable byte but
+ * letters, digits and space (so \: \@ \" are bytes too, not only the
+ * pattern's own specials). */
+static int is_punct(char c)
+{
+    return c > ' ' && c < 0x7f && !((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'));
+}
 
 /* One atom at *pp into set; advances *pp. */
 static int atom(const char **pp, uint8_t *set, const char **why)

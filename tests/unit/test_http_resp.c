@@ -99,8 +99,21 @@ static void test_accepts(void)
     }
 }
 
+/* The backup's file-name stamp. */
+static void test_stamp(void)
+{
+    char s[16];
+    http_stamp(0, s);
+    CHECK_STR(s, "19700101-000000");
+    http_stamp(951782400 + 3661, s);            /* 2000-02-29, a leap day */
+    CHECK_STR(s, "20000229-010101");
+    http_stamp(1796538387, s);
+    CHECK_STR(s, "20261206-062627");
+}
+
 int main(void)
 {
+    test_stamp();
     test_dates();
     test_json();
     test_types_and_etags();

@@ -110,7 +110,15 @@ static void test_dot_and_escapes(void)
     CHECK(match("a\\$", "a$") == 1);             /* an escaped '$' at the end is a byte, not an anchor */
     CHECK(match("a\\$", "a") == 0);
     CHECK(match("\\\\$", "\\") == 1);            /* an escaped '\' then the anchor */
+    /* Any ASCII punctuation, not only the specials. */
+    CHECK(match("\\d{2}\\:\\d{2}", "12:34") == 1);
+    CHECK(match("\\@\\\"\\#\\~\\_\\,\\!\\%\\&\\'\\<\\>\\=\\;\\`", "@\"#~_,!%&'<>=;`") == 1);
+    CHECK(match("[\\:\\@]+", ":@:") == 1);
     CHECK(refused("\\q", "punctuation"));
+    CHECK(refused("\\0", "punctuation"));         /* digits are no punctuation (no backreferences) */
+    CHECK(refused("\\ ", "punctuation"));
+    CHECK(refused("\\\xc3\xa9", "punctuation"));
+    CHECK(refused("[\\A]", "punctuation"));
     CHECK(refused("\\n", "punctuation"));         /* no \n: a newline is \s or [...] */
     CHECK(refused("a\\", "punctuation"));         /* a '\' with nothing after it */
 }
