@@ -18,11 +18,11 @@ static int check(const struct config_param *p, struct store_value *v, char *msg,
             return 0;
         if ((p->has_min && d < p->min) || (p->has_max && d > p->max)) {
             if (p->has_min && p->has_max)
-                snprintf(msg, cap, "must be from %.17g to %.17g", p->min, p->max);
+                snprintf(msg, cap, "must be from %.15g to %.15g", p->min, p->max);
             else if (p->has_min)
-                snprintf(msg, cap, "must be at least %.17g", p->min);
+                snprintf(msg, cap, "must be at least %.15g", p->min);
             else
-                snprintf(msg, cap, "must be at most %.17g", p->max);
+                snprintf(msg, cap, "must be at most %.15g", p->max);
             return -1;
         }
         return 0;

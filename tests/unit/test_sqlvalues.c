@@ -429,6 +429,8 @@ static void test_param_text(void)
     CHECK(text_bad(&ip, "9223372036854775808", 19, "must be an integer within 64 bits"));
     CHECK(text_bad(&ip, "-9223372036854775809", 20, "must be an integer within 64 bits"));
     CHECK(text_bad(&ip, "99999999999999999999", 20, "must be an integer within 64 bits"));
+    /* A path or query integer is a JSON integer's text: no sign but '-',
+     * no leading zeros, no fraction or exponent, no spaces. */
     static const char *const not_int[] = { "", "1.5", "1.0", "1e3", "abc", "+1", "01", " 1", "1 ", "0x1f", "-",
                                            "1_000", "\xd9\xa1" /* an Arabic-Indic one */ };
     for (size_t i = 0; i < sizeof not_int / sizeof not_int[0]; i++)
