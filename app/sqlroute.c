@@ -688,8 +688,12 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
     }
     /* One arena: the query decoded, the JSON's names and strings, a cursor. */
     size_t qlen = c->rq.query.len;
-    size_t cap = 2 * qlen + QUERY_PAIRS_MAX * 130 + body_len + 2 * (sizeof q.members / sizeof q.members[0]) + 16 +
-                 SQLPAGE_CURSOR_MAX;
+    /* The query part: each kept pair takes 128 (its key) + its value + 1,
+     * and every call of url_query_next may write a key and a value as long
+     * as the whole query after the last kept pair: at most
+     * (pairs + 1) * 129 + 2 * qlen + 1 bytes. */
+    size_t cap = 2 * qlen + (QUERY_PAIRS_MAX + 2) * 130 + body_len + 2 * (sizeof q.members / sizeof q.members[0]) +
+                 16 + SQLPAGE_CURSOR_MAX;
     char *arena = malloc(cap);
     if (!arena) {
         http_error(c, 503, "no memory for this request: try again");

@@ -223,6 +223,10 @@ def test_paging_arguments_are_checked(social):
         st, _, err = api("GET", "/api/posts?" + q.replace(" ", "%20"))
         assert st == 400 and err["error"]["errors"][0]["field"] == field, q
     assert api("GET", "/api/posts?limit=100")[0] == 200
+    # More query pairs than are read (32), long ones: the rest are ignored.
+    many = "&".join(f"x{i}=" + "v" * 150 for i in range(45))
+    assert api("GET", "/api/posts?" + many + "&limit=3")[0] == 200
+    assert api("GET", "/api/posts?limit=3&" + many)[2]["pagination"]["limit"] == 3
 
 
 def test_injection_is_only_ever_data(social):
