@@ -276,7 +276,7 @@ def measure(ex, host, d, label):
     (d / "reads.lua").write_text(READS_LUA)
     (d / "inserts.lua").write_text(INSERTS_LUA)
     t0 = time.monotonic()
-    seed, bad = posts(ex, host, SEED, "seed")
+    _, bad = posts(ex, host, SEED, "seed")
     seeded = time.monotonic() - t0
     check(ex, host)
     reads = wrk(ex, f"http://{host}/items/1", str(d / "reads.lua"))
