@@ -31,6 +31,14 @@ static struct {
     struct layout lay;
     uint64_t size[LAYOUT_REGIONS];
     uint8_t *sector;                    /* bounce for partial sectors */
+    /* The last sector written through the bounce, as it is on the disk:
+     * the WAL is appended in frames of page + 24 bytes, so a commit's
+     * next write begins in the sector the last one ended in; with this
+     * it is not read back from the device (write-through: any other
+     * write to it, or a failed one, drops it). */
+    uint8_t *tail;
+    uint64_t tail_lba;
+    int tail_valid;
     int registered;
 } bv;
 
@@ -52,6 +60,8 @@ static int dev_io(int region, uint64_t off, void *buf, uint64_t len, int write)
 {
     uint32_t ss = bv.dev->sector_size;
     uint64_t lba = (bv.lay.region[region].start + off) / ss;
+    if (write && bv.tail_valid && bv.tail_lba >= lba && bv.tail_lba < lba + len / ss)
+        bv.tail_valid = 0;
     int rc = write ? bv.dev->write(bv.dev, lba, buf, (uint32_t)(len / ss))
                    : bv.dev->read(bv.dev, lba, buf, (uint32_t)(len / ss));
     return rc;
@@ -66,12 +76,18 @@ static int region_io(int region, uint64_t off, uint8_t *p, uint64_t n, int write
         if (in || n < ss) {                     /* a partial sector: through the bounce */
             uint64_t k = ss - in < n ? ss - in : n;
             uint64_t at = off - in;
-            if (dev_io(region, at, bv.sector, ss, 0) < 0)
+            uint64_t lba = (bv.lay.region[region].start + at) / ss;
+            if (bv.tail_valid && bv.tail_lba == lba)
+                memcpy(bv.sector, bv.tail, ss);
+            else if (dev_io(region, at, bv.sector, ss, 0) < 0)
                 return -1;
             if (write) {
                 memcpy(bv.sector + in, p, k);
                 if (dev_io(region, at, bv.sector, ss, 1) < 0)
                     return -1;
+                memcpy(bv.tail, bv.sector, ss);
+                bv.tail_lba = lba;
+                bv.tail_valid = 1;
             } else {
                 memcpy(p, bv.sector + in, k);
             }
@@ -329,10 +345,12 @@ int blkvfs_attach(struct blkdev *dev, struct layout *l, char *why, size_t whylen
     }
     blkvfs_detach();
     free(bv.sector);
+    free(bv.tail);
     memset(&bv, 0, sizeof bv);
     bv.dev = dev;
     bv.sector = malloc(LAYOUT_LABEL_BYTES > dev->sector_size ? LAYOUT_LABEL_BYTES : dev->sector_size);
-    if (!bv.sector) {
+    bv.tail = malloc(dev->sector_size);
+    if (!bv.sector || !bv.tail) {
         snprintf(why, whylen, "no memory");
         return -1;
     }
