@@ -19,15 +19,16 @@ void serial_write(const char *s, size_t n);
  * most 64 bytes), from the event loop. 0 or -1. */
 int serial_rx_start(void (*fn)(const char *line));
 
-/* Devices found on the PCI bus at boot (kernel/main.c wires them up). */
-struct pci_dev;
+/* virtio devices found at boot, on PCI or virtio-mmio (kernel/main.c
+ * wires them up; drivers/virtio.h struct virtio_loc says where). */
+struct virtio_loc;
 struct netdev;
-/* virtio-net on a PCI function: a ready netdev, or NULL (logged). */
-struct netdev *virtio_net_attach(const struct pci_dev *p);
+/* virtio-net: a ready netdev, or NULL (logged). */
+struct netdev *virtio_net_attach(const struct virtio_loc *p);
 struct blkdev;
-/* virtio-blk on a PCI function: a ready blkdev, or NULL (logged). */
-struct blkdev *virtio_blk_attach(const struct pci_dev *p);
-/* virtio-rng on a PCI function: feeds the kernel CSPRNG. 0 or -1. */
-int virtio_rng_attach(const struct pci_dev *p);
+/* virtio-blk: a ready blkdev, or NULL (logged). */
+struct blkdev *virtio_blk_attach(const struct virtio_loc *p);
+/* virtio-rng: feeds the kernel CSPRNG. 0 or -1. */
+int virtio_rng_attach(const struct virtio_loc *p);
 
 #endif

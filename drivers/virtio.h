@@ -1,4 +1,8 @@
-/* drivers/virtio.h: the virtio 1.x modern PCI transport.
+/* drivers/virtio.h: the virtio 1.x transports: modern PCI (virtio_pci.c)
+ * and virtio-mmio version 2 (virtio_mmio.c, for QEMU microvm and
+ * Firecracker). A device is found as a struct virtio_loc (a PCI function,
+ * or an MMIO window and its IOAPIC line from the command line); the
+ * calls below are the same for both, so drivers do not know which.
  *
  * Choice: modern only (virtio 1.2 4.1.4, capabilities in PCI config space,
  * VIRTIO_F_VERSION_1 required). Legacy I/O-port devices are refused, so one
@@ -35,8 +39,18 @@
 #define VIRTIO_F_VERSION_1 (1ULL << 32)
 #define VIRTIO_MAX_QUEUES 4
 
+/* Where a device is: a PCI function, or (pci NULL) an MMIO window. */
+struct virtio_loc {
+    const struct pci_dev *pci;
+    uint64_t mmio_base, mmio_size;
+    uint32_t mmio_irq;
+};
+
 struct virtio_dev {
     const struct pci_dev *pci;
+    volatile uint8_t *mmio;             /* virtio-mmio: the register window */
+    uint64_t mmio_size;
+    uint32_t mmio_irq;
     const char *name;                   /* "virtio-net@00:03.0" style */
     char namebuf[32];
     uint16_t type;                      /* VIRTIO_ID_* */
@@ -52,8 +66,12 @@ struct virtio_dev {
 
 /* The virtio device type of a PCI function, 0 if it is not virtio. */
 uint16_t virtio_pci_type(const struct pci_dev *p);
-/* Find the capabilities, map the BARs, reset. 0 or -1 (logged). */
-int virtio_probe(struct virtio_dev *v, const struct pci_dev *p);
+/* The virtio device type of an MMIO window (mapped here), 0 if there is
+ * none (no "virt" magic, or an empty slot). */
+uint16_t virtio_mmio_type(uint64_t base, uint64_t size);
+/* PCI: find the capabilities, map the BARs; MMIO: check the window. Then
+ * reset. 0 or -1 (logged). */
+int virtio_probe(struct virtio_dev *v, const struct virtio_loc *loc);
 /* Steps 2-3 of 3.1.1 (acknowledge, driver) and the device's feature bits;
  * the driver may read device configuration now to choose (step 4). */
 uint64_t virtio_offered(struct virtio_dev *v);

@@ -159,7 +159,7 @@ static int vblk_flush(struct blkdev *b)
     return rc;
 }
 
-struct blkdev *virtio_blk_attach(const struct pci_dev *p)
+struct blkdev *virtio_blk_attach(const struct virtio_loc *p)
 {
     if (vb_attached) {
         log_warn("virtio-blk", "only one data disk is supported: extra one ignored");

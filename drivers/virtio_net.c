@@ -141,7 +141,7 @@ static int vnet_link_up(struct netdev *nd)
     return st & 1;
 }
 
-struct netdev *virtio_net_attach(const struct pci_dev *p)
+struct netdev *virtio_net_attach(const struct virtio_loc *p)
 {
     if (nvnets == (int)(sizeof vnets / sizeof vnets[0])) {
         log_warn("virtio-net", "only %d NICs supported: extra one ignored", nvnets);

@@ -1,6 +1,10 @@
-/* drivers/virtio_pci.c: virtio 1.x modern PCI transport (see virtio.h).
+/* drivers/virtio_pci.c: virtio 1.x modern PCI transport (see virtio.h),
+ * and the device initialisation both transports share (virtio 1.2
+ * 3.1.1): a virtio-mmio device (v->mmio) takes the same steps through
+ * drivers/virtio_mmio.c's register accessors.
  * Register offsets: virtio 1.2 4.1.4.3 (common configuration structure). */
 #include "drivers/virtio.h"
+#include "drivers/virtio_mmio.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +75,8 @@ uint16_t virtio_pci_type(const struct pci_dev *p)
 
 int virtio_reset(struct virtio_dev *v)
 {
+    if (v->mmio)
+        return vmmio_reset(v);
     w8(v->common, CC_STATUS, 0);
     /* 4.1.4.3.2: reset completes when device_status reads back 0. */
     uint64_t until = clock_monotonic_ns() + RESET_DEADLINE_NS;
@@ -84,9 +90,18 @@ int virtio_reset(struct virtio_dev *v)
     return 0;
 }
 
-int virtio_probe(struct virtio_dev *v, const struct pci_dev *p)
+static int pci_probe(struct virtio_dev *v, const struct pci_dev *p);
+
+int virtio_probe(struct virtio_dev *v, const struct virtio_loc *loc)
 {
     memset(v, 0, sizeof *v);
+    if (!loc->pci)
+        return vmmio_probe(v, loc);
+    return pci_probe(v, loc->pci);
+}
+
+static int pci_probe(struct virtio_dev *v, const struct pci_dev *p)
+{
     v->pci = p;
     v->type = virtio_pci_type(p);
     static const char *const names[] = { [1] = "virtio-net", [2] = "virtio-blk", [4] = "virtio-rng" };
@@ -122,15 +137,29 @@ int virtio_probe(struct virtio_dev *v, const struct pci_dev *p)
     return virtio_reset(v);
 }
 
+static void set_status(struct virtio_dev *v, uint8_t s)
+{
+    if (v->mmio)
+        vmmio_set_status(v, s);
+    else
+        w8(v->common, CC_STATUS, s);
+}
+
+static uint8_t status(struct virtio_dev *v) { return v->mmio ? vmmio_status(v) : r8(v->common, CC_STATUS); }
+
 uint64_t virtio_offered(struct virtio_dev *v)
 {
     if (!v->offered) {
-        w8(v->common, CC_STATUS, ST_ACK);
-        w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER);
-        w32(v->common, CC_DFSELECT, 0);
-        uint64_t dev = r32(v->common, CC_DF);
-        w32(v->common, CC_DFSELECT, 1);
-        v->offered = dev | (uint64_t)r32(v->common, CC_DF) << 32;
+        set_status(v, ST_ACK);
+        set_status(v, ST_ACK | ST_DRIVER);
+        if (v->mmio) {
+            v->offered = vmmio_features(v);
+        } else {
+            w32(v->common, CC_DFSELECT, 0);
+            uint64_t dev = r32(v->common, CC_DF);
+            w32(v->common, CC_DFSELECT, 1);
+            v->offered = dev | (uint64_t)r32(v->common, CC_DF) << 32;
+        }
     }
     return v->offered;
 }
@@ -185,23 +214,30 @@ int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required)
         return -1;
     }
     v->features = dev & (wanted | required);
-    w32(v->common, CC_GFSELECT, 0);
-    w32(v->common, CC_GF, (uint32_t)v->features);
-    w32(v->common, CC_GFSELECT, 1);
-    w32(v->common, CC_GF, (uint32_t)(v->features >> 32));
-    w8(v->common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
-    if (!(r8(v->common, CC_STATUS) & ST_FEATURES_OK)) {
+    if (v->mmio) {
+        vmmio_set_features(v, v->features);
+    } else {
+        w32(v->common, CC_GFSELECT, 0);
+        w32(v->common, CC_GF, (uint32_t)v->features);
+        w32(v->common, CC_GFSELECT, 1);
+        w32(v->common, CC_GF, (uint32_t)(v->features >> 32));
+    }
+    set_status(v, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
+    if (!(status(v) & ST_FEATURES_OK)) {
         log_error("virtio", "%s: device refused features %#llx", v->name, (unsigned long long)v->features);
         virtio_fail(v);
         return -1;
     }
-    irq_choose(v);
+    if (!v->mmio)
+        irq_choose(v);
     return 0;
 }
 
 int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
                        uint16_t max_size, void **cookies)
 {
+    if (v->mmio)
+        return vmmio_queue_setup(v, index, q, max_size, cookies);
     if (index >= r16(v->common, CC_NUMQ) || index >= VIRTIO_MAX_QUEUES)
         return -1;
     w16(v->common, CC_Q_SELECT, index);
@@ -301,6 +337,17 @@ static int intx_attach(struct virtio_dev *v)
 
 int virtio_start(struct virtio_dev *v)
 {
+    if (v->mmio) {
+        if (vmmio_irq_attach(v) < 0) {
+            log_error("virtio", "%s: IRQ %u cannot be routed", v->name, v->mmio_irq);
+            virtio_fail(v);
+            return -1;
+        }
+        set_status(v, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+        log_info("virtio", "%s: ready, features %#llx, interrupts via IOAPIC line %u (vector %#x)", v->name,
+                 (unsigned long long)v->features, v->mmio_irq, v->vector);
+        return 0;
+    }
     if (v->msix) {
         pci_enable(v->pci, 1);
     } else {
@@ -319,6 +366,10 @@ int virtio_start(struct virtio_dev *v)
 
 void virtio_notify(struct virtio_dev *v, uint16_t index)
 {
+    if (v->mmio) {
+        vmmio_notify(v, index);
+        return;
+    }
     w16(v->notify, (uint32_t)v->qnoff[index] * v->notify_mult, index);
 }
 
@@ -330,11 +381,15 @@ void virtio_kick(struct virtio_dev *v, uint16_t index, struct virtq *q)
 
 void virtio_fail(struct virtio_dev *v)
 {
-    w8(v->common, CC_STATUS, r8(v->common, CC_STATUS) | ST_FAILED);
+    set_status(v, status(v) | ST_FAILED);
 }
 
 void virtio_config_read(struct virtio_dev *v, uint32_t off, void *buf, uint32_t len)
 {
+    if (v->mmio) {
+        vmmio_config_read(v, off, buf, len);
+        return;
+    }
     uint8_t *b = buf;
     for (int tries = 0; tries < 10; tries++) {
         uint8_t gen = r8(v->common, CC_CFGGEN);

@@ -65,7 +65,7 @@ static int rng_poll(void *arg)
     return 1;
 }
 
-int virtio_rng_attach(const struct pci_dev *p)
+int virtio_rng_attach(const struct virtio_loc *p)
 {
     if (attached)
         return -1;

@@ -52,3 +52,52 @@ const char *cmdline_get(const struct cmdline *c, const char *key)
             v = c->args[i].val;
     return v;
 }
+
+/* A number at *s: decimal or 0x hex; advances *s. */
+static int number(const char **s, uint64_t *out)
+{
+    const char *p = *s;
+    uint64_t v = 0;
+    int base = 10, digits = 0;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        base = 16, p += 2;
+    for (;; p++, digits++) {
+        int d = *p >= '0' && *p <= '9' ? *p - '0'
+              : base == 16 && (*p | 32) >= 'a' && (*p | 32) <= 'f' ? (*p | 32) - 'a' + 10 : -1;
+        if (d < 0)
+            break;
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+            return -1;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    if (!digits)
+        return -1;
+    *s = p;
+    *out = v;
+    return 0;
+}
+
+int cmdline_virtio_mmio(const char *val, uint64_t *base, uint64_t *size, uint32_t *irq)
+{
+    const char *p = val;
+    uint64_t sz, b, i, id;
+    if (number(&p, &sz) < 0)
+        return -1;
+    unsigned shift = *p == 'K' || *p == 'k' ? 10 : *p == 'M' || *p == 'm' ? 20 : *p == 'G' || *p == 'g' ? 30 : 0;
+    if (shift) {
+        if (sz > (UINT64_MAX >> shift))
+            return -1;
+        sz <<= shift;
+        p++;
+    }
+    if (*p++ != '@' || number(&p, &b) < 0 || *p++ != ':' || number(&p, &i) < 0)
+        return -1;
+    if (*p == ':' && (p++, number(&p, &id) < 0))
+        return -1;
+    if (*p || !sz || b + sz < b || i == 0 || i > 255)
+        return -1;
+    *base = b;
+    *size = sz;
+    *irq = (uint32_t)i;
+    return 0;
+}

@@ -14,11 +14,15 @@
  *   ip=dhcp|A.B.C.D/N  gw=A.B.C.D   address configuration (default dhcp)
  *   test.tcpsvc=PORT            the test-only TCP service (net.h)
  *   test.disk=write:N|verify:N  the test-only disk exercise (blkdev.h)
+ *   virtio_mmio.device=SIZE@BASE:IRQ[:ID]   a virtio-mmio device (QEMU
+ *                               microvm with acpi=off appends one per
+ *                               device; Firecracker's config names them)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "kernel/klimits.h"
 
 struct cmdline_arg { const char *key, *val; };
@@ -33,5 +37,10 @@ struct cmdline {
 int cmdline_parse(struct cmdline *c, const char *s);
 /* The value of the last occurrence of key ("" for a flag), or NULL. */
 const char *cmdline_get(const struct cmdline *c, const char *key);
+/* A virtio_mmio.device value, Linux's format: SIZE@BASE:IRQ[:ID], SIZE
+ * with an optional K, M or G, numbers decimal or 0x hex (e.g.
+ * 512@0xfeb00e00:12). 0, or -1 if it is not one (or the window is empty,
+ * wraps, or the IRQ is not 1-255). */
+int cmdline_virtio_mmio(const char *val, uint64_t *base, uint64_t *size, uint32_t *irq);
 
 #endif

@@ -61,6 +61,7 @@ static void read_cmdline(const struct hvm_start_info *si)
         log_set_level(lvl);
     else if (lv)
         log_warn("boot", "log=%s: unknown level (use error, warn, info or debug); keeping info", lv);
+    log_debug("boot", "command line: %.400s", s ? s : "");
 }
 
 static size_t read_memmap(const struct hvm_start_info *si, struct e820_entry *out)
@@ -273,6 +274,25 @@ static void power_off_timer(void *arg)
     power_off(POWER_EXIT_OK);
 }
 
+/* Devices as found: the first network card, up to four disks (vda-vdd in
+ * the order found: PCI first, then virtio-mmio), an entropy source. */
+static struct netdev *boot_nic;
+static struct blkdev *disks[4];
+static unsigned ndisks;
+static int have_rng;
+
+static void attach_virtio(const struct virtio_loc *loc, uint16_t type, const char *where)
+{
+    if (type == VIRTIO_ID_NET && !boot_nic)
+        boot_nic = virtio_net_attach(loc);
+    else if (type == VIRTIO_ID_BLOCK && ndisks < 4)
+        ndisks += (disks[ndisks] = virtio_blk_attach(loc)) != NULL;
+    else if (type == VIRTIO_ID_RNG && !have_rng)
+        have_rng = virtio_rng_attach(loc) == 0;
+    else
+        log_info("virtio", "%s: virtio device type %u: no driver yet", where, type);
+}
+
 void kmain(const struct hvm_start_info *si);
 void kmain(const struct hvm_start_info *si)
 {
@@ -359,25 +379,37 @@ void kmain(const struct hvm_start_info *si)
     pci_init(acpi.ecam_base, acpi.ecam_bus_start, acpi.ecam_bus_end);
     static struct pci_dev pcidevs[PCI_MAX_DEVICES];
     int npci = pci_enumerate(pcidevs, PCI_MAX_DEVICES);
-    struct netdev *nic = NULL;
-    int have_rng = 0;
-    /* virtio-blk disks in PCI order: vda, vdb, ... (the config's names). */
-    struct blkdev *disks[4] = { NULL };
-    unsigned ndisks = 0;
     for (int i = 0; i < npci; i++) {
         uint16_t type = virtio_pci_type(&pcidevs[i]);
-        if (type == VIRTIO_ID_NET && !nic)
-            nic = virtio_net_attach(&pcidevs[i]);
-        else if (type == VIRTIO_ID_BLOCK && ndisks < 4)
-            ndisks += (disks[ndisks] = virtio_blk_attach(&pcidevs[i])) != NULL;
-        else if (type == VIRTIO_ID_RNG && !have_rng)
-            have_rng = virtio_rng_attach(&pcidevs[i]) == 0;
-        else if (type)
-            log_info("pci", "%02x:%02x.%u virtio device type %u: no driver yet", pcidevs[i].bus,
-                     pcidevs[i].dev, pcidevs[i].fn, type);
+        struct virtio_loc loc = { .pci = &pcidevs[i] };
+        char where[24];
+        snprintf(where, sizeof where, "pci %02x:%02x.%u", pcidevs[i].bus, pcidevs[i].dev, pcidevs[i].fn);
+        if (type)
+            attach_virtio(&loc, type, where);
     }
+    /* virtio-mmio devices (QEMU microvm with acpi=off, Firecracker), in
+     * command-line order after PCI's. */
+    unsigned nmmio = 0;
+    for (size_t i = 0; i < cmdline.nargs; i++) {
+        if (strcmp(cmdline.args[i].key, "virtio_mmio.device") != 0)
+            continue;
+        struct virtio_loc loc = { 0 };
+        if (cmdline_virtio_mmio(cmdline.args[i].val, &loc.mmio_base, &loc.mmio_size, &loc.mmio_irq) < 0) {
+            log_warn("virtio", "virtio_mmio.device=%s: not SIZE@BASE:IRQ, ignored", cmdline.args[i].val);
+            continue;
+        }
+        char where[40];
+        snprintf(where, sizeof where, "mmio %#llx irq %u", (unsigned long long)loc.mmio_base, loc.mmio_irq);
+        uint16_t type = virtio_mmio_type(loc.mmio_base, loc.mmio_size);
+        if (type)
+            attach_virtio(&loc, type, where);
+        nmmio += type != 0;
+    }
+    if (nmmio)
+        log_info("virtio", "%u virtio-mmio devices found", nmmio);
     log_info("pci", "%d functions found", npci);
     struct blkdev *disk = disks[0];
+    struct netdev *nic = boot_nic;
     if (!disk)
         log_warn("disk", "no virtio-blk data disk: persistent storage unavailable "
                  "(add -drive if=none,id=d0,file=data.img,format=raw -device virtio-blk-pci,drive=d0)");
@@ -402,7 +434,8 @@ void kmain(const struct hvm_start_info *si)
         if (net_start(nic, &config.network) < 0)
             log_error("net", "network start failed: not serving");
     } else {
-        log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci)");
+        log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci; on QEMU "
+                 "microvm: -M microvm,acpi=off -global virtio-mmio.force-legacy=false -device virtio-net-device)");
     }
 
     /* The data before the routes that serve it: readiness waits for it. */

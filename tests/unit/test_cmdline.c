@@ -2,9 +2,33 @@
 #include "kernel/cmdline.h"
 #include "tests/unit/check.h"
 
+/* virtio_mmio.device values as QEMU microvm and Firecracker write them. */
+static void test_virtio_mmio(void)
+{
+    uint64_t b, sz;
+    uint32_t irq;
+    CHECK(cmdline_virtio_mmio("512@0xfeb00e00:12", &b, &sz, &irq) == 0);
+    CHECK_U64(b, 0xfeb00e00);
+    CHECK_U64(sz, 512);
+    CHECK_U64(irq, 12);
+    CHECK(cmdline_virtio_mmio("4K@0xd0000000:5:2", &b, &sz, &irq) == 0);
+    CHECK_U64(sz, 4096);
+    CHECK_U64(b, 0xd0000000);
+    CHECK_U64(irq, 5);
+    CHECK(cmdline_virtio_mmio("1M@4096:255", &b, &sz, &irq) == 0 && sz == 1u << 20 && b == 4096);
+    static const char *const bad[] = {
+        "", "512", "512@", "512@0xfeb00e00", "512@0xfeb00e00:", "512@0xfeb00e00:0", "512@0xfeb00e00:256",
+        "0@0x1000:5", "512@0x:5", "512@0xfeb00e00:12:", "512@0xfeb00e00:12x", "x@0x1000:5",
+        "512@0xffffffffffffff00:5", "99999999999999999999@0:5", "17179869184G@0:5",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(cmdline_virtio_mmio(bad[i], &b, &sz, &irq) == -1);
+}
+
 int main(void)
 {
     static struct cmdline c;
+    test_virtio_mmio();
     CHECK(cmdline_parse(&c, "log=debug  debugexit test.fault=pf console=ttyS0,115200 x= =y") == 0);
     CHECK_U64(c.nargs, 6);
     CHECK_STR(cmdline_get(&c, "log"), "debug");
