@@ -181,6 +181,13 @@ BLOB ?=
 DISK ?=
 DISK_ARGS = -drive file=$(DISK),format=raw,if=none,id=disk0 -device virtio-blk-pci,drive=disk0
 
+# A bootable raw disk image (GPT, GRUB for BIOS and UEFI; docs/deploy.md):
+# make image [BLOB=config.blob] [IMAGE=build/appliance.img].
+IMAGE ?= $(B)/appliance.img
+.PHONY: image
+image: all
+	tools/image.sh build $(IMAGE) $(B)/appliance-stripped.elf $(BLOB)
+
 .PHONY: run
 run: all
 	@echo "appliance: QEMU $(MACHINE)/$(ACCEL), $(MEM); http://127.0.0.1:$(HTTP_PORT) https://127.0.0.1:$(HTTPS_PORT) (forwarded to guest 80/443); quit with Ctrl-A x"
@@ -194,7 +201,7 @@ run: all
 # ---------------------------------------------------------------- tests
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
-  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
+  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c kernel/multiboot2.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
   net/tls_cache.c net/tls_sni.c store/layout.c \
   app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c app/json.c app/sqlparam.c \
   app/sqlpage.c $(CONFIG_SRCS)

@@ -1,6 +1,7 @@
 /* boot/pvh.S: the PVH entry point, from 32-bit protected mode to kmain.
  *
- * Contract (Xen PVH boot ABI, as QEMU -kernel and Firecracker implement it):
+ * Contract (Xen PVH boot ABI, as QEMU -kernel and Firecracker implement it;
+ * GRUB's Multiboot2 enters at mb2_start below, in the same state):
  * entered at pvh_start in 32-bit protected mode, paging off, flat segments,
  * %ebx = physical address of struct hvm_start_info. We build page tables
  * that identity-map the first 4 GiB with 2 MiB pages (RAM plus the LAPIC,
@@ -19,6 +20,33 @@
         .asciz "Xen"
         .p2align 2
         .long pvh_start
+
+/* The Multiboot2 header (Multiboot2 specification 2.0, section 3.1), for
+ * GRUB (`multiboot2`): within the file's first 32 KiB, 8-byte aligned.
+ * Tags: modules page-aligned, then the end. GRUB enters at the ELF entry,
+ * mb2_start (PVH loaders take the note's pvh_start instead). */
+#define MB2_MAGIC 0xe85250d6
+#define MB2_ARCH_I386 0
+        .section .multiboot2, "a"
+        .p2align 3
+mb2_header:
+        .long MB2_MAGIC
+        .long MB2_ARCH_I386
+        .long mb2_header_end - mb2_header
+        .long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+        .p2align 3
+        .short 6, 0                     /* module alignment: page-aligned modules */
+        .long 8
+        .p2align 3
+        .short 0, 0                     /* end */
+        .long 8
+mb2_header_end:
+
+        /* Set by mb2_start; in .data so the .bss clearing keeps it. */
+        .section .data
+        .p2align 2
+        .globl boot_multiboot2
+boot_multiboot2: .long 0
 
         .section .boot_bss, "aw", @nobits
         .p2align 12
@@ -44,6 +72,20 @@ gdt64_ptr:
 
         .section .boot.text, "ax"
         .code32
+        /* Multiboot2 entry: 32-bit protected mode, paging off, %eax the
+         * loader's magic, %ebx the boot information (spec section 3.3).
+         * The same machine state as PVH's: note it and go on as PVH does,
+         * with %ebx still the boot information; kmain reads it so. */
+        .globl mb2_start
+mb2_start:
+        cli
+        cmpl $0x36d76289, %eax
+        jne 4f
+        movl $1, boot_multiboot2
+        jmp pvh_start
+4:      hlt
+        jmp 4b
+
         .globl pvh_start
 pvh_start:
         cli

@@ -41,7 +41,9 @@ static uint32_t table_ok(uint64_t a, const char *sig)
 void acpi_init(uint64_t rsdp_hint, struct acpi_power *out)
 {
     memset(out, 0, sizeof *out);
-    uint64_t rsdp = (rsdp_hint && rsdp_hint < (1ULL << 20) + 0x100000 && rsdp_valid(rsdp_hint)) ? rsdp_hint : 0;
+    /* The loader's hint: PVH's in low memory, Multiboot2's a copy in the
+     * kernel's own data; anywhere the boot page tables map (4 GiB). */
+    uint64_t rsdp = (rsdp_hint && rsdp_hint < (4ULL << 30) - 36 && rsdp_valid(rsdp_hint)) ? rsdp_hint : 0;
     if (!rsdp) {
         uint64_t ebda = (uint64_t)(*(volatile uint16_t *)(uintptr_t)0x40e) << 4;
         if (ebda >= 0x80000 && ebda < 0xa0000)

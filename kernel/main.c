@@ -40,6 +40,7 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
+#include "kernel/multiboot2.h"
 #include "kernel/pvh.h"
 #include "kernel/testhooks.h"
 #include "net/net.h"
@@ -299,6 +300,20 @@ void kmain(const struct hvm_start_info *si)
     serial_init();
     log_set_sink(serial_write);
 
+    /* GRUB (Multiboot2): its boot information made into PVH start info. */
+    extern uint32_t boot_multiboot2;
+    static struct mb2_boot mb2;
+    if (boot_multiboot2) {
+        const char *why = "";
+        if (multiboot2_read((const uint8_t *)si, 1u << 20, &mb2, &why) < 0) {
+            log_error("boot", "Multiboot2 boot information: %s", why);
+            power_halt();
+        }
+        si = &mb2.si;
+        log_info("boot", "booted by %s (Multiboot2)", mb2.loader[0] ? mb2.loader : "a Multiboot2 loader");
+        log_debug("boot", "Multiboot2 tags %#llx, rsdp %#llx", (unsigned long long)mb2.tags,
+                  (unsigned long long)mb2.si.rsdp_paddr);
+    }
     if (si->magic != PVH_START_MAGIC) {
         log_error("boot", "PVH start info magic is %#x, want %#x: not booted by a PVH loader",
                   si->magic, PVH_START_MAGIC);

@@ -12,7 +12,7 @@
 #include "kernel/pmem.h"
 
 extern char __kernel_start[], __kernel_end[];
-extern uint64_t boot_pdpt[512];
+extern uint64_t boot_pml4[512], boot_pdpt[512];
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
@@ -24,26 +24,37 @@ static struct pmem pm;
 static struct memory_info info;
 static char *heap_base, *heap_brk, *heap_end;
 
-/* Identity-map [start, end) with 2 MiB pages: boot/pvh.S covered 0-4 GiB;
- * each further GiB needs one page directory from the page allocator (it
- * hands out low pages first, which are mapped already). */
+/* A zeroed page for a page table, from the page allocator (it hands out
+ * low pages first, which are mapped already). */
+static uint64_t *table_page(uint64_t *entry)
+{
+    if (!(*entry & PTE_P)) {
+        uint64_t pg = pmem_alloc(&pm, 1, 1);
+        if (!pg || pg >= 4 * GiB)
+            return NULL;
+        memset((void *)(uintptr_t)pg, 0, 4096);
+        *entry = pg | PTE_P | PTE_RW;
+    }
+    return (uint64_t *)(uintptr_t)(*entry & ~0xfffULL);
+}
+
+/* Identity-map [start, end) with 2 MiB pages: boot/pvh.S covered 0-4 GiB
+ * (PML4[0] -> boot_pdpt); above, a page directory per GiB and, past 512
+ * GiB, a page-directory-pointer table per 512 GiB (UEFI firmware puts
+ * 64-bit PCI BARs high, e.g. OVMF at the top of the physical space). */
 static int map_identity(uint64_t start, uint64_t end)
 {
     for (uint64_t a = start & ~(2 * MiB - 1); a < end; a += 2 * MiB) {
-        uint64_t gi = a / GiB;
-        if (gi < 4)
+        if (a < 4 * GiB)
             continue;
-        if (gi >= 512)
+        unsigned l4 = (unsigned)(a >> 39);
+        if (l4 >= 256)
+            return -1;                  /* beyond 128 TiB: not canonical in the low half */
+        uint64_t *pdpt = l4 == 0 ? boot_pdpt : table_page(&boot_pml4[l4]);
+        uint64_t *pd = pdpt ? table_page(&pdpt[(a >> 30) & 511]) : NULL;
+        if (!pd)
             return -1;
-        if (!(boot_pdpt[gi] & PTE_P)) {
-            uint64_t pd = pmem_alloc(&pm, 1, 1);
-            if (!pd || pd >= 4 * GiB)
-                return -1;
-            memset((void *)(uintptr_t)pd, 0, 4096);
-            boot_pdpt[gi] = pd | PTE_P | PTE_RW;
-        }
-        uint64_t *pdv = (uint64_t *)(uintptr_t)(boot_pdpt[gi] & ~0xfffULL);
-        pdv[(a / (2 * MiB)) % 512] = a | PTE_P | PTE_RW | PTE_PS;
+        pd[(a >> 21) & 511] = a | PTE_P | PTE_RW | PTE_PS;
     }
     write_cr3(read_cr3());          /* flush the TLB of the new entries */
     return 0;

@@ -28,14 +28,18 @@ class Guest:
     def __init__(self, append="", machine="q35", mem="128M", cpu="max",
                  debugexit=True, extra=(), kernel=KERNEL, prefix=()):
         # prefix: e.g. ["ip", "netns", "exec", NS] (it execs QEMU in place).
+        # kernel None: boot from a disk image (its firmware and boot loader).
         self.cmd = list(prefix) + ["qemu-system-x86_64", "-name", RUN_TAG, "-M", machine,
                     "-accel", ACCEL, "-cpu", cpu, "-m", mem, "-nodefaults",
-                    "-no-reboot", "-display", "none", "-serial", "stdio",
-                    "-kernel", kernel]
+                    "-no-reboot", "-display", "none", "-serial", "stdio"]
+        if kernel:
+            self.cmd += ["-kernel", kernel]
         if debugexit:
             self.cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
             append = ("debugexit " + append).strip()
-        self.cmd += ["-append", append] + list(extra)
+        if kernel:
+            self.cmd += ["-append", append]
+        self.cmd += list(extra)
         self.lines = []          # (host seconds since start, text)
         self.cond = threading.Condition()
         self.proc = None

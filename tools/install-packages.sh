@@ -16,6 +16,8 @@ pkgs=(
   nmap hping3                                  # tests: port scans and crafted packets at the firewall
   nginx-light slowhttptest wrk                 # tests and benchmarks: the HTTP reference, slow clients, load
   curl testssl.sh                              # tests: HTTPS clients and the TLS scanner
+  grub-pc-bin grub-efi-amd64-bin ovmf          # make image: GRUB for BIOS and UEFI; UEFI firmware for its tests
+  gdisk dosfstools mtools shellcheck           # make image: GPT, the EFI system partition, files in it; script checks
 )
 missing=()
 for p in "${pkgs[@]}"; do
