@@ -48,7 +48,8 @@ struct vblk {
     uint32_t seg_bytes;
 };
 
-static struct vblk vb;
+#define VBLK_MAX 4                  /* vda-vdd (kernel/main.c names them) */
+static struct vblk vb[VBLK_MAX];
 static int vb_attached;
 
 static int submit(struct vblk *v, uint32_t type, uint64_t lba, void *buf, uint32_t bytes)
@@ -161,11 +162,11 @@ static int vblk_flush(struct blkdev *b)
 
 struct blkdev *virtio_blk_attach(const struct virtio_loc *p)
 {
-    if (vb_attached) {
-        log_warn("virtio-blk", "only one data disk is supported: extra one ignored");
+    if (vb_attached == VBLK_MAX) {
+        log_warn("virtio-blk", "%d disks are supported: extra one ignored", VBLK_MAX);
         return NULL;
     }
-    struct vblk *v = &vb;
+    struct vblk *v = &vb[vb_attached];
     memset(v, 0, sizeof *v);
     if (virtio_probe(&v->vdev, p) < 0 ||
         virtio_negotiate(&v->vdev, F_FLUSH | F_RO | F_SEG_MAX | F_SIZE_MAX, 0) < 0)
@@ -206,7 +207,7 @@ struct blkdev *virtio_blk_attach(const struct virtio_loc *p)
     b->flush = vblk_flush;
     if (virtio_start(&v->vdev) < 0)
         return NULL;
-    vb_attached = 1;
+    vb_attached++;
     log_info("virtio-blk", "%s: %llu sectors (%.1f MiB)%s, up to %u x %u KiB per request", b->name,
              (unsigned long long)cap, (double)cap * SECTOR / (1024.0 * 1024.0),
              b->read_only ? ", read-only" : "", v->segs, v->seg_bytes / 1024);

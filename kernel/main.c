@@ -42,6 +42,7 @@
 #include "kernel/power.h"
 #include "kernel/multiboot2.h"
 #include "kernel/pvh.h"
+#include "store/layout.h"
 #include "kernel/testhooks.h"
 #include "net/net.h"
 #include "store/store.h"
@@ -282,12 +283,31 @@ static struct blkdev *disks[4];
 static unsigned ndisks;
 static int have_rng;
 
+/* A virtio-blk disk becomes the next vdX, unless it is the appliance's
+ * own boot image (a cloud boots from a virtio disk too): then `disk vda`
+ * still names the first data disk, and the boot disk is never a
+ * database's. */
+static void attach_disk(const struct virtio_loc *loc)
+{
+    struct blkdev *d = virtio_blk_attach(loc);
+    if (!d)
+        return;
+    static uint8_t gpt[2 * 4096];
+    if (d->sector_size <= 4096 && d->nsectors > 3 && d->read(d, 1, gpt, 2) == 0 &&
+        layout_is_boot_image(gpt, 2 * (size_t)d->sector_size, d->sector_size)) {
+        log_info("disk", "%s holds this appliance's boot image (GPT, %s): not a data disk", d->name,
+                 LAYOUT_ESP_NAME);
+        return;
+    }
+    disks[ndisks++] = d;
+}
+
 static void attach_virtio(const struct virtio_loc *loc, uint16_t type, const char *where)
 {
     if (type == VIRTIO_ID_NET && !boot_nic)
         boot_nic = virtio_net_attach(loc);
     else if (type == VIRTIO_ID_BLOCK && ndisks < 4)
-        ndisks += (disks[ndisks] = virtio_blk_attach(loc)) != NULL;
+        attach_disk(loc);
     else if (type == VIRTIO_ID_RNG && !have_rng)
         have_rng = virtio_rng_attach(loc) == 0;
     else

@@ -126,3 +126,30 @@ enum layout_kind layout_decode(const uint8_t label[LAYOUT_LABEL_BYTES], uint64_t
     }
     return LAYOUT_OURS;
 }
+
+int layout_is_boot_image(const uint8_t *gpt, size_t n, uint32_t ss)
+{
+    /* UEFI 2.10 section 5.3: header "EFI PART" at LBA 1, partition entries
+     * from the LBA it names (2 here: the first entries follow it). */
+    if (n < 2 * (size_t)ss || ss < 512 || memcmp(gpt, "EFI PART", 8) != 0)
+        return 0;
+    uint64_t entries_lba = 0;
+    uint32_t count, esize;
+    memcpy(&entries_lba, gpt + 72, 8);
+    memcpy(&count, gpt + 80, 4);
+    memcpy(&esize, gpt + 84, 4);
+    if (entries_lba != 2 || esize < 128 || esize > 4096)
+        return 0;
+    const uint8_t *e = gpt + ss;
+    size_t fit = (n - ss) / esize;
+    for (size_t i = 0; i < count && i < fit; i++, e += esize) {
+        /* The name: UTF-16LE at offset 56, 36 code units. */
+        const char *want = LAYOUT_ESP_NAME;
+        size_t k = 0;
+        while (want[k] && e[56 + 2 * k] == (uint8_t)want[k] && e[57 + 2 * k] == 0)
+            k++;
+        if (!want[k] && e[56 + 2 * k] == 0 && e[57 + 2 * k] == 0)
+            return 1;
+    }
+    return 0;
+}

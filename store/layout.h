@@ -49,6 +49,13 @@ enum layout_kind {
     LAYOUT_FOREIGN,                                 /* something else: never touch it */
     LAYOUT_DAMAGED,                                 /* our magic, but a bad checksum, version or geometry */
 };
+/* Is this the appliance's own boot image (tools/image.sh: GPT with a
+ * partition named "appliance-esp")? gpt holds the disk's bytes from LBA 1
+ * (the GPT header) on, n of them (2 sectors at least: header and the
+ * first four entries). Such a disk is never a data disk (kernel/main.c
+ * leaves it out of vda, vdb, ...). */
+#define LAYOUT_ESP_NAME "appliance-esp"
+int layout_is_boot_image(const uint8_t *gpt, size_t n, uint32_t sector_size);
 enum layout_kind layout_decode(const uint8_t label[LAYOUT_LABEL_BYTES], uint64_t disk_bytes,
                                struct layout *out, char *why, size_t whylen);
 

@@ -124,6 +124,36 @@ def test_a_corrupted_config_is_reported_and_powers_off(image, tmp_path):
         assert "ERROR config:" in g.output
 
 
+def test_booted_from_a_virtio_disk_the_data_disk_is_still_vda(image, tmp_path):
+    """As in a cloud: the image itself on virtio-blk, a blank data disk
+    beside it. The boot disk is recognised and left out; `disk vda` is the
+    data disk, formatted and used; the image is never written by the store."""
+    img = tmp_path / "disk.img"
+    shutil.copy(image, img)
+    social = tmp_path / "social"
+    shutil.copytree(os.path.join(ROOT, "examples", "social"), social)
+    r = subprocess.run([APCTL, "pack", str(social / "appliance.conf"), "-o", str(tmp_path / "social.blob")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    image_sh("set-config", str(img), str(tmp_path / "social.blob"))
+    data = tmp_path / "data.img"
+    with open(data, "wb") as f:
+        f.truncate(32 << 20)
+    before = img.read_bytes()
+    hp = free_port()
+    extra = ["-drive", f"file={img},format=raw,if=none,id=boot", "-device", "virtio-blk-pci,drive=boot,bootindex=0",
+             "-drive", f"file={data},format=raw,if=none,id=data", "-device", "virtio-blk-pci,drive=data",
+             "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{hp}-:80", "-device", "virtio-net-pci,netdev=n0"]
+    with Guest(kernel=None, mem="256M", extra=extra) as g:
+        g.wait_for(r"disk: virtio-blk@[0-9a-f:.]+ holds this appliance's boot image \(GPT, appliance-esp\): not a data disk",
+                   timeout=120)
+        g.wait_for(r"store: formatted the blank disk")
+        g.wait_for(r"store: ready")
+        g.wait_for(r"boot: listening on")
+        assert http_get(hp, "/readyz")[0] == 200
+    assert img.read_bytes() == before
+
+
 def test_no_image_tool_or_partition_mixups():
     r = subprocess.run([IMAGE_SH, "set-config", "/nonexistent.img", "/dev/null"], capture_output=True, text=True)
     assert r.returncode == 1 and "no image" in r.stderr

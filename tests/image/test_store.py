@@ -197,3 +197,27 @@ def test_power_button_drains_then_closes_the_database(tmp_path, disk):
     assert db.execute("SELECT count(*) FROM posts").fetchone() == (2,)
     with boot(blob, disk) as g:
         g.wait_for(r"store: ready: 2 migrations \(0 new this boot\)")
+
+
+def test_disk_vdb_is_the_second_disk(tmp_path, disk):
+    """Up to four virtio-blk disks are vda..vdd in PCI order; `disk vdb`
+    uses the second and leaves the first alone."""
+    conf = CONF.replace("database { migrations db }", "database {\n    disk vdb\n    migrations db\n}")
+    blob = pack(tmp_path, {"001_create.sql": M1}, conf)
+    second = tmp_path / "second.img"
+    with open(second, "wb") as f:
+        f.truncate(16 << 20)
+    port = free_port()
+    extra = ["-initrd", str(blob), "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80",
+             "-device", "virtio-net-pci,netdev=n0"]
+    for i, d in enumerate([disk, second]):
+        extra += ["-drive", f"file={d},format=raw,if=none,id=d{i}", "-device", f"virtio-blk-pci,drive=d{i}"]
+    with Guest("", extra=extra) as g:
+        g.port = port
+        g.wait_for(r"store: formatted the blank disk")
+        g.wait_for(r"boot: listening on")
+        assert status(g, "/readyz") == 200
+        g.proc.kill()
+    assert disk.read_bytes() == bytes(16 << 20)
+    db = export(second, tmp_path / "out.sqlite")
+    assert db.execute("SELECT count(*) FROM posts").fetchone() == (0,)

@@ -366,8 +366,39 @@ static void test_wal_appends_do_not_read_back(void)
     md_free(&m);
 }
 
+/* The appliance's boot image (GPT with an "appliance-esp" partition) is
+ * told apart from data disks; other GPT disks and blank ones are not it. */
+static void test_boot_image_detection(void)
+{
+    static uint8_t g[2 * SS];
+    memset(g, 0, sizeof g);
+    memcpy(g, "EFI PART", 8);
+    uint64_t lba = 2;
+    uint32_t count = 128, esize = 128;
+    memcpy(g + 72, &lba, 8);
+    memcpy(g + 80, &count, 4);
+    memcpy(g + 84, &esize, 4);
+    const char *names[2] = { "bios-boot", "appliance-esp" };
+    for (int i = 0; i < 2; i++)
+        for (size_t k = 0; names[i][k]; k++)
+            g[SS + 128 * i + 56 + 2 * k] = (uint8_t)names[i][k];
+    CHECK(layout_is_boot_image(g, sizeof g, SS) == 1);
+    g[SS + 128 + 56 + 2 * 12] = 'X';            /* "appliance-esX" */
+    CHECK(layout_is_boot_image(g, sizeof g, SS) == 0);
+    g[SS + 128 + 56 + 2 * 12] = 'p';
+    g[SS + 128 + 56 + 2 * 13] = 's';            /* "appliance-esps": a longer name */
+    CHECK(layout_is_boot_image(g, sizeof g, SS) == 0);
+    g[SS + 128 + 56 + 2 * 13] = 0;
+    CHECK(layout_is_boot_image(g, SS, SS) == 0);            /* too short to hold entries */
+    memcpy(g, "EFI PARX", 8);
+    CHECK(layout_is_boot_image(g, sizeof g, SS) == 0);
+    memset(g, 0, sizeof g);
+    CHECK(layout_is_boot_image(g, sizeof g, SS) == 0);
+}
+
 int main(void)
 {
+    test_boot_image_detection();
     test_wal_appends_do_not_read_back();
     test_label();
     test_attach();
