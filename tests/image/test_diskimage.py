@@ -159,3 +159,18 @@ def test_no_image_tool_or_partition_mixups():
     assert r.returncode == 1 and "no image" in r.stderr
     r = subprocess.run(["shellcheck", IMAGE_SH], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+def test_apctl_image_validates_the_blob_first(image, tmp_path):
+    img = tmp_path / "disk.img"
+    shutil.copy(image, img)
+    (tmp_path / "bad.blob").write_bytes(b"070701" + b"0" * 200)
+    r = subprocess.run([APCTL, "image", "set-config", str(img), str(tmp_path / "bad.blob")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "bad.blob: archive offset" in r.stderr
+    blob = pack_site(tmp_path, "ok", "<p>ok\n")
+    r = subprocess.run([APCTL, "image", "set-config", str(img), str(blob)], capture_output=True, text=True)
+    assert r.returncode == 0 and "config replaced by ok.blob" in r.stdout, r.stderr
+    r = subprocess.run([APCTL, "image", "build", str(tmp_path / "new.img"), str(blob)], capture_output=True, text=True)
+    assert r.returncode == 0 and "config ok.blob" in r.stdout, r.stderr
+    assert subprocess.run([APCTL, "image", "nonsense"], capture_output=True).returncode == 2

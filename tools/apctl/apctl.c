@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include "kernel/config.h"
@@ -27,6 +28,9 @@ static const char usage_text[] =
 "    apctl pack FILE -o BLOB\n"
 "    apctl show BLOB\n"
 "    apctl db export DISK OUT\n"
+"    apctl image build OUT.img [BLOB]\n"
+"    apctl image set-config IMG BLOB|--default\n"
+"    apctl image get-config IMG OUT\n"
 "    apctl --help\n"
 "\n"
 "DESCRIPTION\n"
@@ -49,6 +53,11 @@ static const char usage_text[] =
 "           appliance stopped) to OUT as one plain SQLite file, the commits\n"
 "           still in its write-ahead log included, and check its integrity.\n"
 "           DISK is only read. See docs/store.md.\n"
+"    image  A bootable disk image (GPT; GRUB for BIOS and UEFI): build one\n"
+"           with this build's kernel and BLOB (or the built-in config),\n"
+"           replace its config blob in place (validated first; --default\n"
+"           removes it) or copy it out. Runs tools/image.sh from the source\n"
+"           tree apctl was built in. See docs/deploy.md.\n"
 "\n"
 "EXIT STATUS\n"
 "    0  valid (check, show) or written (pack)\n"
@@ -57,7 +66,7 @@ static const char usage_text[] =
 "    3  a file could not be read or written\n"
 "\n"
 "SEE ALSO\n"
-"    docs/config.md, docs/store.md\n";
+"    docs/config.md, docs/store.md, docs/deploy.md\n";
 
 static struct conf_doc doc;
 
@@ -371,25 +380,83 @@ static int cmd_pack(const char *path, const char *out)
     return 0;
 }
 
+/* Read and validate BLOB into c: 0, or the exit status (reason printed). */
+static int load_valid_blob(const char *path, struct config *c, uint8_t **blob)
+{
+    size_t len;
+    char err[512];
+    if (read_file(path, blob, &len, CONFIG_BLOB_MAX) < 0)
+        return EXIT_IO;
+    if (config_load_blob(c, &doc, *blob, len, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        free(*blob);
+        return EXIT_INVALID;
+    }
+    return 0;
+}
+
 static int cmd_show(const char *path)
 {
     uint8_t *blob;
-    size_t len;
     static struct config c;
-    char err[512];
-    if (read_file(path, &blob, &len, CONFIG_BLOB_MAX) < 0)
-        return EXIT_IO;
-    if (config_load_blob(&c, &doc, blob, len, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        free(blob);
-        return EXIT_INVALID;
-    }
+    int rc = load_valid_blob(path, &c, &blob);
+    if (rc)
+        return rc;
     static char out[CONFIG_SHOW_MAX];
     config_show(&c, out, sizeof out);
     fputs(out, stdout);
     print_warnings(&c);
     free(blob);
     return 0;
+}
+
+/* apctl image ...: tools/image.sh, found beside this build (apctl is
+ * build/apctl, the script tools/image.sh, the kernel
+ * build/appliance-stripped.elf); a blob is validated first, so an image
+ * never gets one the appliance would refuse. */
+static int cmd_image(int argc, char **argv)
+{
+    char self[4096], script[4200], kernel[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        perror("apctl: /proc/self/exe");
+        return EXIT_IO;
+    }
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = 0;
+    snprintf(script, sizeof script, "%s/../tools/image.sh", self);
+    snprintf(kernel, sizeof kernel, "%s/appliance-stripped.elf", self);
+    char *args[6] = { script, argv[2], NULL, NULL, NULL, NULL };
+    const char *blob = NULL;
+    if (strcmp(argv[2], "build") == 0 && (argc == 4 || argc == 5)) {
+        args[2] = argv[3];
+        args[3] = kernel;
+        args[4] = argc == 5 ? argv[4] : NULL;
+        blob = args[4];
+    } else if ((strcmp(argv[2], "set-config") == 0 || strcmp(argv[2], "get-config") == 0) && argc == 5) {
+        args[2] = argv[3];
+        args[3] = argv[4];
+        if (strcmp(argv[2], "set-config") == 0 && strcmp(argv[4], "--default") != 0)
+            blob = argv[4];
+    } else {
+        fprintf(stderr, "usage: apctl image build OUT.img [BLOB] | apctl image set-config IMG BLOB|--default | "
+                "apctl image get-config IMG OUT\n");
+        return EXIT_USAGE;
+    }
+    if (blob) {
+        static struct config c;
+        uint8_t *bytes;
+        int rc = load_valid_blob(blob, &c, &bytes);
+        if (rc)
+            return rc;
+        free(bytes);
+    }
+    execv(script, args);
+    fprintf(stderr, "apctl: cannot run %s: %s (apctl image needs the source tree it was built in)\n", script,
+            strerror(errno));
+    return EXIT_IO;
 }
 
 int main(int argc, char **argv)
@@ -407,7 +474,9 @@ int main(int argc, char **argv)
         return cmd_show(argv[2]);
     if (argc == 5 && strcmp(argv[1], "db") == 0 && strcmp(argv[2], "export") == 0)
         return apctl_db_export(argv[3], argv[4]);
+    if (argc >= 3 && strcmp(argv[1], "image") == 0)
+        return cmd_image(argc, argv);
     fprintf(stderr, "usage: apctl check FILE | apctl pack FILE -o BLOB | apctl show BLOB | "
-            "apctl db export DISK OUT (apctl --help for more)\n");
+            "apctl db export DISK OUT | apctl image ... (apctl --help for more)\n");
     return EXIT_USAGE;
 }
