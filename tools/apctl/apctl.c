@@ -380,15 +380,16 @@ static int cmd_pack(const char *path, const char *out)
     return 0;
 }
 
-/* Read and validate BLOB into c: 0, or the exit status (reason printed). */
-static int load_valid_blob(const char *path, struct config *c, uint8_t **blob)
+/* Read and validate BLOB into c: 0, or the exit status (reason printed,
+ * after the file's name when named). */
+static int load_valid_blob(const char *path, struct config *c, uint8_t **blob, int named)
 {
     size_t len;
     char err[512];
     if (read_file(path, blob, &len, CONFIG_BLOB_MAX) < 0)
         return EXIT_IO;
     if (config_load_blob(c, &doc, *blob, len, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: %s\n", path, err);
+        fprintf(stderr, "%s%s%s\n", named ? path : "", named ? ": " : "", err);
         free(*blob);
         return EXIT_INVALID;
     }
@@ -399,7 +400,7 @@ static int cmd_show(const char *path)
 {
     uint8_t *blob;
     static struct config c;
-    int rc = load_valid_blob(path, &c, &blob);
+    int rc = load_valid_blob(path, &c, &blob, 0);
     if (rc)
         return rc;
     static char out[CONFIG_SHOW_MAX];
@@ -448,7 +449,7 @@ static int cmd_image(int argc, char **argv)
     if (blob) {
         static struct config c;
         uint8_t *bytes;
-        int rc = load_valid_blob(blob, &c, &bytes);
+        int rc = load_valid_blob(blob, &c, &bytes, 1);
         if (rc)
             return rc;
         free(bytes);
