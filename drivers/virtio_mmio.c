@@ -158,8 +158,10 @@ static void mmio_irq(void *arg)
 int vmmio_irq_attach(struct virtio_dev *v)
 {
     uint8_t vec = intr_alloc(mmio_irq, v);
-    /* microvm and Firecracker: edge-triggered, active high. */
-    if (!vec || v->mmio_irq > 255 || ioapic_route((uint8_t)v->mmio_irq, vec, 0, 0) < 0) {
+    /* Level-triggered, active high: QEMU holds the line while
+     * InterruptStatus is set (and its DSDT says so); the handler's ACK
+     * drops it, and an event arriving meanwhile raises it again. */
+    if (!vec || v->mmio_irq > 255 || ioapic_route((uint8_t)v->mmio_irq, vec, 1, 0) < 0) {
         if (vec)
             intr_free(vec);
         return -1;

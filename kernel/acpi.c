@@ -75,6 +75,8 @@ void acpi_init(uint64_t rsdp_hint, struct acpi_power *out)
         uint32_t mlen;
         if (!fadt && table_ok(t, "FACP"))
             fadt = t;
+        else if (!out->nioapic && (mlen = table_ok(t, "APIC")) != 0)
+            out->nioapic = acpi_parse_madt((const uint8_t *)(uintptr_t)t, mlen, out->ioapic, ACPI_IOAPIC_MAX);
         else if (!out->ecam_base && (mlen = table_ok(t, "MCFG")) != 0 &&
                  acpi_parse_mcfg((const uint8_t *)(uintptr_t)t, mlen, &out->ecam_base,
                                  &out->ecam_bus_start, &out->ecam_bus_end) < 0)
@@ -89,6 +91,8 @@ void acpi_init(uint64_t rsdp_hint, struct acpi_power *out)
     uint32_t dlen = table_ok(dsdt, "DSDT");
     if (dlen && acpi_parse_s5((const uint8_t *)(uintptr_t)dsdt, dlen, &out->slp_typ_s5) == 0)
         out->s5_found = 1;
+    if (dlen)
+        out->nmmio = acpi_scan_virtio_mmio((const uint8_t *)(uintptr_t)dsdt, dlen, out->mmio, ACPI_MMIO_MAX);
     log_debug("acpi", "rsdp=%#llx fadt=%#llx pm1a_cnt=%#x hw_reduced=%d sleep_ctl=%#llx s5=%d/%u century=%u",
               (unsigned long long)rsdp, (unsigned long long)fadt, out->pm1a_cnt, out->hw_reduced,
               (unsigned long long)out->sleep_ctl.addr, out->s5_found, out->slp_typ_s5, out->century_reg);

@@ -17,6 +17,8 @@
 /* Generic Address Structure: space 0 = memory, 1 = I/O port. */
 struct acpi_gas { uint8_t space, bit_width; uint64_t addr; };
 
+#define ACPI_MMIO_MAX 8
+#define ACPI_IOAPIC_MAX 4
 struct acpi_power {
     int found;                  /* a FADT was found and parsed */
     int hw_reduced;             /* FADT flag HW_REDUCED_ACPI (bit 20) */
@@ -37,6 +39,14 @@ struct acpi_power {
      * segment 0 only; ecam_base 0 when absent (e.g. -M pc). */
     uint64_t ecam_base;
     uint8_t ecam_bus_start, ecam_bus_end;
+    /* virtio-mmio devices the DSDT declares (_HID "LNRO0005", as QEMU
+     * microvm with ACPI does): window and interrupt each. */
+    struct acpi_mmio { uint64_t base, size; uint32_t irq; } mmio[ACPI_MMIO_MAX];
+    unsigned nmmio;
+    /* I/O APICs from the MADT (ACPI 6.4 5.2.12.3): address and first
+     * GSI; none when there is no MADT (then the one at 0xfec00000). */
+    struct acpi_ioapic { uint32_t addr, gsi_base; } ioapic[ACPI_IOAPIC_MAX];
+    unsigned nioapic;
 };
 
 /* Pure: sum of bytes is 0 mod 256. */
@@ -50,6 +60,15 @@ int acpi_parse_fadt(const uint8_t *fadt, size_t n, struct acpi_power *out, uint6
 /* Pure: the segment-0 entry of an MCFG table (n bytes); 0 ok, -1 none. */
 int acpi_parse_mcfg(const uint8_t *mcfg, size_t n, uint64_t *base, uint8_t *bus_start,
                     uint8_t *bus_end);
+
+/* Pure: the I/O APIC entries of a MADT (n bytes): how many (at most max). */
+unsigned acpi_parse_madt(const uint8_t *madt, size_t n, struct acpi_ioapic *out, unsigned max);
+/* Pure: virtio-mmio devices in AML (DSDT bytes): each _HID "LNRO0005"
+ * string with the Memory32Fixed and Extended Interrupt descriptors of the
+ * _CRS that follows it (within 128 bytes), as QEMU's microvm writes them.
+ * Not an AML interpreter: a scan for that shape. Returns how many (at
+ * most max) into out. */
+unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t n, struct acpi_mmio *out, unsigned max);
 
 /* Kernel: locate RSDP (hint from the boot loader, else the BIOS areas),
  * walk RSDT/XSDT, parse FADT and DSDT. Never fails: out->found says. */

@@ -116,3 +116,52 @@ int acpi_parse_mcfg(const uint8_t *m, size_t n, uint64_t *base, uint8_t *bus_sta
     }
     return -1;
 }
+
+unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t n, struct acpi_mmio *out, unsigned max)
+{
+    /* ACPI 6.4: a String is 0x0D, its bytes, NUL (20.2.3); Memory32Fixed
+     * is 0x86 0x09 0x00, info, base, length (6.4.3.4); the Extended
+     * Interrupt descriptor 0x89, length, flags, count, then 32-bit
+     * interrupts (6.4.3.6). */
+    static const uint8_t hid[] = { 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0 };
+    unsigned found = 0;
+    for (size_t i = 0; i + sizeof hid <= n && found < max; i++) {
+        if (memcmp(aml + i, hid, sizeof hid) != 0)
+            continue;
+        size_t end = i + sizeof hid + 128 < n ? i + sizeof hid + 128 : n;
+        uint64_t base = 0, size = 0;
+        uint32_t irq = 0;
+        int have_mem = 0, have_irq = 0;
+        for (size_t k = i + sizeof hid; k + 12 <= end && !(have_mem && have_irq); k++) {
+            if (!have_mem && aml[k] == 0x86 && aml[k + 1] == 0x09 && aml[k + 2] == 0x00) {
+                base = le32(aml + k + 4);
+                size = le32(aml + k + 8);
+                have_mem = 1;
+                k += 11;
+            } else if (have_mem && aml[k] == 0x89 && k + 9 <= end && aml[k + 3 + 1] >= 1) {
+                irq = le32(aml + k + 5);
+                have_irq = 1;
+            }
+        }
+        if (have_mem && have_irq && size && irq && irq < 256)
+            out[found++] = (struct acpi_mmio){ base, size, irq };
+        i += sizeof hid - 1;
+    }
+    return found;
+}
+
+unsigned acpi_parse_madt(const uint8_t *m, size_t n, struct acpi_ioapic *out, unsigned max)
+{
+    /* Header (36) + local APIC address (4) + flags (4), then entries:
+     * type, length, ...; type 1 (I/O APIC): id, reserved, address, GSI base. */
+    unsigned found = 0;
+    for (size_t off = 44; off + 2 <= n && found < max;) {
+        uint8_t type = m[off], len = m[off + 1];
+        if (len < 2 || off + len > n)
+            break;
+        if (type == 1 && len >= 12)
+            out[found++] = (struct acpi_ioapic){ le32(m + off + 4), le32(m + off + 8) };
+        off += len;
+    }
+    return found;
+}

@@ -8,6 +8,7 @@
 #include "kernel/lapic.h"
 #include "kernel/log.h"
 #include "kernel/loop.h"
+#include "kernel/memory.h"
 #include "kernel/power.h"
 
 extern char isr_stubs[];
@@ -83,18 +84,28 @@ void intr_free(uint8_t vector)
     }
 }
 
-#define IOAPIC_BASE 0xfec00000u
-/* Indirect registers (82093AA datasheet): IOREGSEL at +0, IOWIN at +0x10. */
-static uint32_t ioapic_read(uint32_t reg)
+#define IOAPIC_DEFAULT 0xfec00000u
+#define IOAPICS_MAX 4
+static struct { uint32_t addr, gsi_base; } ioapics[IOAPICS_MAX];
+static unsigned nioapics;
+
+void ioapic_add(uint32_t addr, uint32_t gsi_base)
 {
-    mmio_write32(IOAPIC_BASE, reg);
-    return mmio_read32(IOAPIC_BASE + 0x10);
+    if (nioapics < IOAPICS_MAX && memory_map_mmio(addr, 4096) == 0)
+        ioapics[nioapics++].addr = addr, ioapics[nioapics - 1].gsi_base = gsi_base;
 }
 
-static void ioapic_write(uint32_t reg, uint32_t v)
+/* Indirect registers (82093AA datasheet): IOREGSEL at +0, IOWIN at +0x10. */
+static uint32_t ioapic_read(uint32_t base, uint32_t reg)
 {
-    mmio_write32(IOAPIC_BASE, reg);
-    mmio_write32(IOAPIC_BASE + 0x10, v);
+    mmio_write32(base, reg);
+    return mmio_read32(base + 0x10);
+}
+
+static void ioapic_write(uint32_t base, uint32_t reg, uint32_t v)
+{
+    mmio_write32(base, reg);
+    mmio_write32(base + 0x10, v);
 }
 
 uint8_t intr_cpu_apic_id(void)
@@ -106,13 +117,20 @@ uint8_t intr_cpu_apic_id(void)
 
 int ioapic_route(uint8_t gsi, uint8_t vector, int level, int active_low)
 {
-    unsigned max = (ioapic_read(1) >> 16) & 0xff;     /* IOAPICVER: max entry */
-    if (gsi > max)
-        return -1;
-    uint32_t lo = vector | (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0);
-    ioapic_write(0x11 + 2u * gsi, (uint32_t)intr_cpu_apic_id() << 24);
-    ioapic_write(0x10 + 2u * gsi, lo);                  /* unmasked, fixed, physical */
-    return 0;
+    if (!nioapics)
+        ioapic_add(IOAPIC_DEFAULT, 0);
+    for (unsigned i = 0; i < nioapics; i++) {
+        uint32_t base = ioapics[i].addr;
+        unsigned max = (ioapic_read(base, 1) >> 16) & 0xff;     /* IOAPICVER: max entry */
+        if (gsi < ioapics[i].gsi_base || gsi > ioapics[i].gsi_base + max)
+            continue;
+        unsigned pin = gsi - ioapics[i].gsi_base;
+        uint32_t lo = vector | (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0);
+        ioapic_write(base, 0x11 + 2u * pin, (uint32_t)intr_cpu_apic_id() << 24);
+        ioapic_write(base, 0x10 + 2u * pin, lo);                /* unmasked, fixed, physical */
+        return 0;
+    }
+    return -1;
 }
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

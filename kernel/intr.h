@@ -30,9 +30,13 @@ uint8_t intr_alloc(intr_handler fn, void *arg);
 void intr_free(uint8_t vector);
 /* Route IOAPIC input gsi (legacy PCI INTx: the interrupt line the firmware
  * wrote) to vector on this CPU. Level-triggered, active-high is what QEMU's
- * PIIX and ICH9 PIRQ routing presents. 0 or -1 (gsi out of range). IOAPIC at
- * its architectural default 0xfec00000 (QEMU's only IOAPIC). */
+ * PIIX and ICH9 PIRQ routing presents. 0 or -1 (gsi out of range). The
+ * I/O APIC whose range holds gsi: those ioapic_add named (the MADT's), or
+ * the one at the architectural default 0xfec00000 with GSIs from 0. */
 int ioapic_route(uint8_t gsi, uint8_t vector, int level, int active_low);
+/* An I/O APIC at addr whose first input is GSI gsi_base (QEMU microvm with
+ * ACPI has a second one, GSIs 24-47). At most 4. */
+void ioapic_add(uint32_t addr, uint32_t gsi_base);
 /* Local APIC id of this CPU, for MSI-X message addresses. */
 uint8_t intr_cpu_apic_id(void);
 /* Print a backtrace starting from frame pointer rbp. */

@@ -364,6 +364,8 @@ void kmain(const struct hvm_start_info *si)
 
 
     acpi_init(si->rsdp_paddr, &acpi);
+    for (unsigned i = 0; i < acpi.nioapic; i++)
+        ioapic_add(acpi.ioapic[i].addr, acpi.ioapic[i].gsi_base);
     power_init(&acpi, debugexit);
 
     lapic_init();
@@ -422,22 +424,34 @@ void kmain(const struct hvm_start_info *si)
         if (type)
             attach_virtio(&loc, type, where);
     }
-    /* virtio-mmio devices (QEMU microvm with acpi=off, Firecracker), in
-     * command-line order after PCI's. */
-    unsigned nmmio = 0;
+    /* virtio-mmio devices, after PCI's: from the command line (QEMU
+     * microvm with acpi=off, Firecracker), then from the DSDT (microvm
+     * with ACPI), each window once. */
+    struct virtio_loc mloc[CMDLINE_MAX_ARGS + ACPI_MMIO_MAX];
+    unsigned nloc = 0, nmmio = 0;
     for (size_t i = 0; i < cmdline.nargs; i++) {
         if (strcmp(cmdline.args[i].key, "virtio_mmio.device") != 0)
             continue;
-        struct virtio_loc loc = { 0 };
-        if (cmdline_virtio_mmio(cmdline.args[i].val, &loc.mmio_base, &loc.mmio_size, &loc.mmio_irq) < 0) {
+        struct virtio_loc *l = &mloc[nloc];
+        *l = (struct virtio_loc){ 0 };
+        if (cmdline_virtio_mmio(cmdline.args[i].val, &l->mmio_base, &l->mmio_size, &l->mmio_irq) < 0)
             log_warn("virtio", "virtio_mmio.device=%s: not SIZE@BASE:IRQ, ignored", cmdline.args[i].val);
-            continue;
-        }
+        else
+            nloc++;
+    }
+    for (unsigned i = 0; i < acpi.nmmio; i++) {
+        unsigned k = 0;
+        while (k < nloc && mloc[k].mmio_base != acpi.mmio[i].base)
+            k++;
+        if (k == nloc)
+            mloc[nloc++] = (struct virtio_loc){ NULL, acpi.mmio[i].base, acpi.mmio[i].size, acpi.mmio[i].irq };
+    }
+    for (unsigned i = 0; i < nloc; i++) {
         char where[40];
-        snprintf(where, sizeof where, "mmio %#llx irq %u", (unsigned long long)loc.mmio_base, loc.mmio_irq);
-        uint16_t type = virtio_mmio_type(loc.mmio_base, loc.mmio_size);
+        snprintf(where, sizeof where, "mmio %#llx irq %u", (unsigned long long)mloc[i].mmio_base, mloc[i].mmio_irq);
+        uint16_t type = virtio_mmio_type(mloc[i].mmio_base, mloc[i].mmio_size);
         if (type)
-            attach_virtio(&loc, type, where);
+            attach_virtio(&mloc[i], type, where);
         nmmio += type != 0;
     }
     if (nmmio)
@@ -470,7 +484,7 @@ void kmain(const struct hvm_start_info *si)
             log_error("net", "network start failed: not serving");
     } else {
         log_warn("net", "no virtio-net device: the appliance cannot serve (add -device virtio-net-pci; on QEMU "
-                 "microvm: -M microvm,acpi=off -global virtio-mmio.force-legacy=false -device virtio-net-device)");
+                 "microvm: -global virtio-mmio.force-legacy=false -device virtio-net-device)");
     }
 
     /* The data before the routes that serve it: readiness waits for it. */

@@ -5,8 +5,61 @@
 static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 
+/* The MADT's I/O APICs (QEMU microvm with ACPI has two) and virtio-mmio
+ * devices in AML shaped as QEMU's microvm DSDT writes them. */
+static void test_madt_and_virtio_mmio(void)
+{
+    uint8_t m[44 + 8 + 12 + 12 + 6] = { 0 };
+    memcpy(m, "APIC", 4);
+    size_t o = 44;
+    m[o] = 0, m[o + 1] = 8;                     /* a local APIC entry: skipped */
+    o += 8;
+    uint8_t io1[12] = { 1, 12, 0, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0 };
+    uint8_t io2[12] = { 1, 12, 1, 0, 0x00, 0x00, 0xc1, 0xfe, 24, 0, 0, 0 };
+    memcpy(m + o, io1, 12), o += 12;
+    memcpy(m + o, io2, 12), o += 12;
+    m[o] = 2, m[o + 1] = 10;                    /* runs past the end: stop */
+    struct acpi_ioapic io[4];
+    CHECK_U64(acpi_parse_madt(m, sizeof m, io, 4), 2);
+    CHECK_U64(io[0].addr, 0xfec00000);
+    CHECK_U64(io[0].gsi_base, 0);
+    CHECK_U64(io[1].addr, 0xfec10000);
+    CHECK_U64(io[1].gsi_base, 24);
+    CHECK_U64(acpi_parse_madt(m, sizeof m, io, 1), 1);
+
+    /* Device (VR06) { Name (_HID, "LNRO0005") Name (_UID, 6) Name (_CCA, One)
+     *   Name (_CRS, ResourceTemplate () { Memory32Fixed (ReadWrite, 0xFEB02C00, 0x200)
+     *   Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) { 46 } }) } */
+    static const uint8_t dev[] = {
+        0x5b, 0x82, 0x3a, 'V', 'R', '0', '6', 0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0',
+        '5', 0, 0x08, '_', 'U', 'I', 'D', 0x0a, 6, 0x08, '_', 'C', 'C', 'A', 0x01, 0x08, '_', 'C', 'R', 'S',
+        0x11, 0x1a, 0x0a, 0x17, 0x86, 0x09, 0x00, 0x01, 0x00, 0x2c, 0xb0, 0xfe, 0x00, 0x02, 0x00, 0x00,
+        0x89, 0x06, 0x00, 0x09, 0x01, 46, 0, 0, 0, 0x79, 0x00,
+    };
+    uint8_t aml[2 * sizeof dev + 16] = { 0 };
+    memcpy(aml + 8, dev, sizeof dev);
+    memcpy(aml + 8 + sizeof dev, dev, sizeof dev);
+    aml[8 + sizeof dev + 6] = '7';              /* VR07 */
+    aml[8 + sizeof dev + 49] = 0x2e;            /* at 0xfeb02e00 */
+    aml[8 + sizeof dev + 61] = 47;              /* interrupt 47 */
+    struct acpi_mmio mm[8];
+    CHECK_U64(acpi_scan_virtio_mmio(aml, sizeof aml, mm, 8), 2);
+    CHECK_U64(mm[0].base, 0xfeb02c00);
+    CHECK_U64(mm[0].size, 0x200);
+    CHECK_U64(mm[0].irq, 46);
+    CHECK_U64(mm[1].base, 0xfeb02e00);
+    CHECK_U64(mm[1].irq, 47);
+    CHECK_U64(acpi_scan_virtio_mmio(aml, sizeof aml, mm, 1), 1);
+    /* Cut before its interrupt: not a device. */
+    CHECK_U64(acpi_scan_virtio_mmio(aml, 8 + 58, mm, 8), 0);
+    /* Another _HID: not ours. */
+    aml[8 + 13] = 'X';
+    CHECK_U64(acpi_scan_virtio_mmio(aml, 8 + sizeof dev, mm, 8), 0);
+}
+
 int main(void)
 {
+    test_madt_and_virtio_mmio();
     uint8_t t[8] = { 1, 2, 3, 4, 5, 6, 7, 0 };
     t[7] = (uint8_t)(0 - 28);
     CHECK(acpi_checksum_ok(t, 8));
