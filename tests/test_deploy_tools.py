@@ -156,12 +156,14 @@ def test_missing_or_wrong_arguments_are_a_usage_error(tmp_path, stubs, script, a
     assert calls(log) == []
 
 
-@pytest.mark.parametrize("script", [AWS, GCE])
-def test_gce_names_are_checked(tmp_path, stubs, script):
+@pytest.mark.parametrize("script,name,ok", [
+    (AWS, "Appliance_1 (2024)", True), (AWS, "ab", False), (AWS, "a,b,c", False),
+    (GCE, "appliance-1", True), (GCE, "Appliance_1", False), (GCE, "1appliance", False)])
+def test_names_are_checked_as_each_cloud_wants(tmp_path, stubs, script, name, ok):
     env, _ = stubs
     img = str(fake_image(tmp_path / "appliance.img"))
-    r = run(script, "--dry-run", "--bucket", "b-1", "--name", "Appliance_1", img, env=env)
-    assert r.returncode == (2 if script == GCE else 0), r.stderr
+    r = run(script, "--dry-run", "--bucket", "b-1", "--name", name, img, env=env)
+    assert r.returncode == (0 if ok else 2), r.stderr
 
 
 @pytest.mark.parametrize("script", [AWS, GCE])
