@@ -6,13 +6,13 @@
 #                       [--key KEY] [--timeout SECONDS] IMAGE.img
 #
 # Uploads IMAGE.img to s3://B/KEY (KEY defaults to NAME.img, characters
-# other than letters, digits and ._- made -), imports it as
-# an EBS snapshot (aws ec2 import-snapshot; needs the vmimport service role
-# in the account), waits for the import (describe-import-snapshot-tasks
-# every AWS_UPLOAD_POLL seconds, 15 by default, for at most --timeout
-# seconds, 3600 by default), then registers an AMI from the snapshot
-# (x86_64, HVM, ENA support, boot mode uefi-preferred) and prints its id on
-# stdout; progress and each command go to stderr. The S3 object is kept.
+# other than letters, digits and ._- made -), imports it as an EBS
+# snapshot (aws ec2 import-snapshot; needs the vmimport service role in the
+# account), waits for the import (describe-import-snapshot-tasks every
+# AWS_UPLOAD_POLL seconds, 15 by default, for at most --timeout seconds,
+# 3600 by default), then registers an AMI from the snapshot (x86_64, HVM,
+# ENA support, boot mode uefi-preferred) and prints its id on stdout;
+# progress and each command go to stderr. The S3 object is kept.
 # --dry-run prints every aws command, one a line after "+ ", with
 # placeholder ids (import-snap-DRYRUN, snap-DRYRUN, ami-DRYRUN), and runs
 # none. Exit status: 0 done, 1 failed (the reason on stderr), 2 usage.
@@ -132,6 +132,8 @@ while :; do
         --query 'ImportSnapshotTasks[0].SnapshotTaskDetail.[Status,SnapshotId,Progress,StatusMessage]' \
         --output text
     IFS=$'\t' read -r status snapshot progress message <<<"$detail"
+    [ "$progress" != None ] || progress=""
+    [ "$message" != None ] || message=""
     case $status in
     completed) break ;;
     deleting | deleted | error | failed)

@@ -52,6 +52,18 @@ run() {
     "$@" >&2 || die "failed: $*"
 }
 
+# run_quiet CMD...: as run, its output shown only if it fails (sgdisk warns
+# about the kernel's partition table even for a file).
+run_quiet() {
+    local out
+    if ((dry_run)); then
+        show "$@"
+        return
+    fi
+    show "$@" >&2
+    out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; die "failed: $*"; }
+}
+
 dry_run=0 bucket="" name="" project="" family="" key="" image=""
 while [ $# -gt 0 ]; do
     case $1 in
@@ -112,7 +124,7 @@ fi
 
 run cp --sparse=always "$image" "$work/disk.raw"
 run truncate -s "${gib}G" "$work/disk.raw"
-run sgdisk -e "$work/disk.raw"
+run_quiet sgdisk -e "$work/disk.raw"
 run tar --format=oldgnu -Sczf "$work/image.tar.gz" -C "$work" disk.raw
 run gsutil cp "$work/image.tar.gz" "gs://$bucket/$key"
 create=(gcloud compute images create "$name" --source-uri "gs://$bucket/$key"
