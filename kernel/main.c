@@ -252,7 +252,11 @@ static void console_command(const char *line)
     } else if (strcmp(line, "tls") == 0) {
         net_tls_log_stats();
     } else if (strcmp(line, "db") == 0) {
+        uint64_t prepared, cached;
+        store_query_stats(&prepared, &cached);
         log_info("store", "%s", store_status());
+        log_info("store", "statements: %llu prepared, %llu served from the cache",
+                 (unsigned long long)prepared, (unsigned long long)cached);
     } else if (strcmp(line, "help") == 0) {
         log_info("console", "commands: fw (firewall counters), net (device and firewall counters), "
                  "http (server counters), tls (handshakes and session cache), db (the database), help");
