@@ -115,6 +115,7 @@ def test_edited_or_failing_migrations_leave_it_up_but_not_ready(tmp_path, disk):
         assert status(g, "/healthz") == 200     # up for diagnosis
         g.send("db")
         g.wait_for(r"INFO  store: migration 001_create.sql changed")
+        g.wait_for(r"INFO  store: statements: \d+ prepared, \d+ served from the cache")
     # A failing migration is rolled back whole: its first statement too.
     bad = "CREATE TABLE likes(post INTEGER);\nINSERT INTO nosuch VALUES (1);\n"
     with boot(pack(tmp_path, {"001_create.sql": M1, "002_bad.sql": bad}), disk) as g:
