@@ -77,6 +77,7 @@ EXTRA_net := $(INC_LWIP) $(INC_BEARSSL) -DBEARSSL_VERSION='"$(BEARSSL_VERSION)"'
 EXTRA_store := $(INC_SQLITE)
 EXTRA_kernel/csprng.c := $(INC_BEARSSL)
 EXTRA_kernel/config_tls.c := $(INC_BEARSSL)
+EXTRA_kernel/crypto.c := $(INC_BEARSSL)
 EXTRA_kernel/default_blob.S := -DDEFAULT_BLOB='"$(B)/default.blob"'
 
 # The built-in default config: defaults/ plus a development certificate
@@ -201,10 +202,10 @@ run: all
 # ---------------------------------------------------------------- tests
 # Pure modules: compiled unchanged for the host with ASan and UBSan.
 PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c drivers/virtq.c \
-  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c kernel/multiboot2.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
+  kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c kernel/multiboot2.c kernel/crypto.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
   net/tls_cache.c net/tls_sni.c store/layout.c \
   app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c app/json.c app/sqlparam.c \
-  app/sqlpage.c $(CONFIG_SRCS)
+  app/sqlpage.c app/jwt.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -212,7 +213,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/host/%,$(UNIT_SRCS))
 
 $(B)/host/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h app/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
+	gcc $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL) -lm
 
 # The store's VFS over a memory disk, with the host SQLite above.
 STORE_HOST_SRCS := store/blkvfs.c store/layout.c
@@ -231,7 +232,7 @@ FUZZ_SECONDS ?= 15
 $(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(wildcard kernel/*.h drivers/*.h net/*.h app/*.h) | $(STAMP_DEPS)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL)
+	  -o $@ $< $(PURE_SRCS) $(HOST_BEARSSL) -lm
 
 .PHONY: unit check-layers test fuzz bench-fw
 # The firewall's per-packet cost on the host (docs/benchmarks.md).

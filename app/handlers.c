@@ -301,10 +301,7 @@ static int bearer_ok(const struct conn *c, const struct config_route *r)
     sha256_digest(v + 7, n - 7, got);
     for (int i = 0; i < 32; i++)
         want[i] = (uint8_t)(hexval(r->token_sha256[2 * i]) << 4 | hexval(r->token_sha256[2 * i + 1]));
-    unsigned diff = 0;
-    for (int i = 0; i < 32; i++)
-        diff |= (unsigned)(got[i] ^ want[i]);
-    return diff == 0;
+    return crypto_equal(got, want, 32);
 }
 
 static void backup(struct conn *c, const struct config_route *r)

@@ -108,10 +108,3 @@ uint32_t rand_weak_u32(void)
     return v;
 }
 
-void sha256_digest(const void *p, size_t n, uint8_t out[32])
-{
-    br_sha256_context c;
-    br_sha256_init(&c);
-    br_sha256_update(&c, p, n);
-    br_sha256_out(&c, out);
-}

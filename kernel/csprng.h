@@ -24,9 +24,5 @@ void csprng_mix(const void *p, size_t n, const char *source);
 /* Always fills; unpredictable only when csprng_ready(). */
 void rand_weak_fill(void *buf, size_t n);
 uint32_t rand_weak_u32(void);
-/* SHA-256 of p[0..n) (BearSSL's, which this file already links for the
- * DRBG): for layers that may not include BearSSL, e.g. the store's
- * migration checksums. */
-void sha256_digest(const void *p, size_t n, uint8_t out[32]);
 
 #endif

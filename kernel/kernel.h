@@ -1,5 +1,6 @@
 /* kernel/kernel.h: what the layers above may use of the kernel: logging,
- * clocks, the event loop and its timers, the CSPRNG, page allocation,
+ * clocks, the event loop and its timers, the CSPRNG, the crypto
+ * primitives of authentication (crypto.h), page allocation,
  * panic, the text writer (sbuf), the pattern matcher of sql route
  * parameters (textpat) and the PEM decoder that the config's
  * certificate check and the TLS server share (config_tls). Upper layers
@@ -10,6 +11,7 @@
 #include "kernel/clock.h"
 #include "kernel/config.h"
 #include "kernel/config_tls.h"
+#include "kernel/crypto.h"
 #include "kernel/csprng.h"
 #include "kernel/klimits.h"
 #include "kernel/log.h"

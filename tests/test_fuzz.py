@@ -63,6 +63,11 @@ def _pattern(pat, value):
 PEER, US = (203, 0, 113, 5), (192, 0, 2, 10)
 SYN_IN = _ipv4(6, PEER, US, _tcp(1000, 443, 0x02))
 SEEDS = {
+    "fuzz_jwt": [
+        b"eyJhbGciOiJIUzI1NiIsImtpZCI6ImhzIn0.eyJleHAiOjIwMDAsImF1ZCI6ImFwaSJ9.c2ln",
+        b"eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjIwMDAsImF1ZCI6WyJhcGkiXX0.c2ln",
+        b"eyJhbGciOiJub25lIn0.e30.",
+    ],
     "fuzz_layout": [struct.pack("<Q", 16 << 20) + bytes(512), struct.pack("<Q", 1 << 40) + b"APPLIANCE-DATA\0\0"],
     "fuzz_router": [b"\x00/api/users/42?a=1&b=x+y", b"\x01/o/1/t/2/m/", b"\x00//a/./b/../%2e%2e/c%20d",
                     b"\x03/x/y/z?%41=%zz&&k", b"\x00/api/users/me/"],

@@ -3,8 +3,9 @@
 
 The rules (docs/architecture.md, "Layers"):
   kernel/   kernel/ only; BearSSL only in kernel/csprng.c (the CSPRNG sits
-            below every layer) and kernel/config_tls.c (the config's
-            certificate check, shared with apctl); kernel/main.c may include any of our
+            below every layer), kernel/config_tls.c (the config's
+            certificate check, shared with apctl) and kernel/crypto.c
+            (HMAC, PBKDF2, ECDSA verification for authentication); kernel/main.c may include any of our
             headers (never a library's), as the one place that wires layers.
   drivers/  kernel/ and drivers/.
   net/      kernel/kernel.h, drivers/netdev.h, net/, lwIP and BearSSL headers.
@@ -33,7 +34,7 @@ def allowed(path, inc):
         if lib is None:
             return f'"{inc}" is neither ours nor a known library: use <...> for the C library'
         ok = {
-            "kernel": lib == "bearssl" and path in ("kernel/csprng.c", "kernel/config_tls.c"),
+            "kernel": lib == "bearssl" and path in ("kernel/csprng.c", "kernel/config_tls.c", "kernel/crypto.c"),
             "net": lib in ("lwip", "bearssl"),
             "store": lib == "sqlite",
         }.get(layer, False)
