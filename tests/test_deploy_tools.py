@@ -85,7 +85,7 @@ def plus_lines(out):
     return [line for line in out.splitlines() if line.startswith("+ ")]
 
 
-@pytest.mark.parametrize("script", [AWS, GCE])
+@pytest.mark.parametrize("script", [AWS, GCE, os.path.join(ROOT, "tools", "upload-common.sh")])
 def test_shellcheck_finds_nothing(script):
     if not shutil.which("shellcheck"):
         pytest.skip("shellcheck is not installed (Debian: shellcheck)")

@@ -21,27 +21,13 @@
 # and NVMe disks, for which the appliance has no drivers (docs/deploy.md).
 set -euo pipefail
 
+# shellcheck disable=SC2034  # PROG and USAGE are read by upload-common.sh
 PROG=aws-upload
 USAGE="usage: tools/aws-upload.sh [--dry-run] --bucket B --name NAME [--region R] [--key KEY] [--timeout SECONDS] IMAGE.img"
 POLL=${AWS_UPLOAD_POLL:-15}
 
-die() { echo "$PROG: $*" >&2; exit 1; }
-usage() { [ $# -eq 0 ] || echo "$PROG: $*" >&2; echo "$USAGE" >&2; exit 2; }
-note() { echo "$PROG: $*" >&2; }
-
-# show WORD...: the command as one line after "+ ", quoted so that it can
-# be pasted into a shell.
-show() {
-    local line="+" w
-    for w in "$@"; do
-        if [[ $w =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then
-            line+=" $w"
-        else
-            line+=" '${w//\'/\'\\\'\'}'"
-        fi
-    done
-    printf '%s\n' "$line"
-}
+# shellcheck disable=SC1091  # upload-common.sh, checked on its own
+. "$(dirname "$0")/upload-common.sh"
 
 # aws_run ARG...: run aws ARG... (its output to stderr).
 aws_run() {
@@ -108,14 +94,8 @@ key=${key:-$(printf %s "$name" | tr -c 'A-Za-z0-9._-' -).img}
 region_args=()
 [ -z "$region" ] || region_args=(--region "$region")
 
-# The image: a file that is an appliance disk image (GPT with the
-# appliance-esp partition, as tools/image.sh builds it), checked before any
-# command runs.
-[ -f "$image" ] || die "no image $image"
-[ "$(dd if="$image" bs=1 skip=512 count=8 status=none)" = "EFI PART" ] ||
-    die "$image is not a raw GPT disk image (make image builds one)"
-entries=$(dd if="$image" bs=512 skip=2 count=32 status=none | tr -d '\0')
-[[ $entries == *appliance-esp* ]] || die "$image has no appliance-esp partition: not an appliance image (make image builds one)"
+# The image, checked before any command runs.
+check_image "$image"
 ((dry_run)) || command -v aws >/dev/null || die "no aws command (the AWS CLI) on PATH"
 
 aws_run s3 cp "$image" "s3://$bucket/$key"

@@ -20,27 +20,13 @@
 # no gVNIC, virtio-scsi or NVMe driver (docs/deploy.md).
 set -euo pipefail
 
+# shellcheck disable=SC2034  # PROG and USAGE are read by upload-common.sh
 PROG=gce-upload
 USAGE="usage: tools/gce-upload.sh [--dry-run] --bucket B --name NAME [--project P] [--family F] [--key KEY] IMAGE.img"
 GIB=$((1 << 30))
 
-die() { echo "$PROG: $*" >&2; exit 1; }
-usage() { [ $# -eq 0 ] || echo "$PROG: $*" >&2; echo "$USAGE" >&2; exit 2; }
-note() { echo "$PROG: $*" >&2; }
-
-# show WORD...: the command as one line after "+ ", quoted so that it can
-# be pasted into a shell.
-show() {
-    local line="+" w
-    for w in "$@"; do
-        if [[ $w =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then
-            line+=" $w"
-        else
-            line+=" '${w//\'/\'\\\'\'}'"
-        fi
-    done
-    printf '%s\n' "$line"
-}
+# shellcheck disable=SC1091  # upload-common.sh, checked on its own
+. "$(dirname "$0")/upload-common.sh"
 
 # run CMD...: print it; unless --dry-run, run it (its output to stderr).
 run() {
@@ -101,14 +87,8 @@ key=${key:-$name.tar.gz}
 project_args=()
 [ -z "$project" ] || project_args=(--project "$project")
 
-# The image: a file that is an appliance disk image (GPT with the
-# appliance-esp partition, as tools/image.sh builds it), checked before any
-# command runs.
-[ -f "$image" ] || die "no image $image"
-[ "$(dd if="$image" bs=1 skip=512 count=8 status=none)" = "EFI PART" ] ||
-    die "$image is not a raw GPT disk image (make image builds one)"
-entries=$(dd if="$image" bs=512 skip=2 count=32 status=none | tr -d '\0')
-[[ $entries == *appliance-esp* ]] || die "$image has no appliance-esp partition: not an appliance image (make image builds one)"
+# The image, checked before any command runs.
+check_image "$image"
 size=$(stat -c %s "$image")
 gib=$(((size + GIB - 1) / GIB))
 
