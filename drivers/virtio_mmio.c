@@ -117,27 +117,17 @@ int vmmio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q, uin
     uint32_t size = r32(v, M_QUEUE_NUM_MAX);
     if (size == 0)
         return -1;
-    if (size > max_size)
-        size = max_size;
-    while (size & (size - 1))
-        size &= size - 1;
-    size_t ds, as, us;
-    virtq_area_sizes((uint16_t)size, &ds, &as, &us);
-    uint64_t dp = memory_alloc_pages((ds + 4095) / 4096, 1);
-    uint64_t ap = memory_alloc_pages((as + 4095) / 4096, 1);
-    uint64_t up = memory_alloc_pages((us + 4095) / 4096, 1);
-    if (!dp || !ap || !up) {
-        log_error("virtio", "%s: no memory for queue %u (%u entries)", v->name, index, size);
+    uint64_t ring[3];
+    int n = virtio_rings(v, index, size, max_size, q, cookies, ring);
+    if (n < 0)
         return -1;
-    }
-    virtq_init(q, (uint16_t)size, (void *)(uintptr_t)dp, (void *)(uintptr_t)ap, (void *)(uintptr_t)up, cookies);
+    size = (uint32_t)n;
     w32(v, M_QUEUE_NUM, size);
-    w32(v, M_QUEUE_DESC, (uint32_t)dp);
-    w32(v, M_QUEUE_DESC + 4, (uint32_t)(dp >> 32));
-    w32(v, M_QUEUE_DRIVER, (uint32_t)ap);
-    w32(v, M_QUEUE_DRIVER + 4, (uint32_t)(ap >> 32));
-    w32(v, M_QUEUE_DEVICE, (uint32_t)up);
-    w32(v, M_QUEUE_DEVICE + 4, (uint32_t)(up >> 32));
+    static const uint32_t reg[3] = { M_QUEUE_DESC, M_QUEUE_DRIVER, M_QUEUE_DEVICE };
+    for (int i = 0; i < 3; i++) {
+        w32(v, reg[i], (uint32_t)ring[i]);
+        w32(v, reg[i] + 4, (uint32_t)(ring[i] >> 32));
+    }
     w32(v, M_QUEUE_READY, 1);
     return (int)size;
 }

@@ -233,6 +233,27 @@ int virtio_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required)
     return 0;
 }
 
+int virtio_rings(struct virtio_dev *v, uint16_t index, uint32_t device_max, uint16_t max_size, struct virtq *q,
+                 void **cookies, uint64_t ring[3])
+{
+    uint32_t size = device_max < max_size ? device_max : max_size;
+    /* Round down to a power of two: our ring arithmetic masks indexes. */
+    while (size & (size - 1))
+        size &= size - 1;
+    size_t ds, as, us;
+    virtq_area_sizes((uint16_t)size, &ds, &as, &us);
+    ring[0] = memory_alloc_pages((ds + 4095) / 4096, 1);
+    ring[1] = memory_alloc_pages((as + 4095) / 4096, 1);
+    ring[2] = memory_alloc_pages((us + 4095) / 4096, 1);
+    if (!ring[0] || !ring[1] || !ring[2]) {
+        log_error("virtio", "%s: no memory for queue %u (%u entries)", v->name, index, size);
+        return -1;
+    }
+    virtq_init(q, (uint16_t)size, (void *)(uintptr_t)ring[0], (void *)(uintptr_t)ring[1],
+               (void *)(uintptr_t)ring[2], cookies);
+    return (int)size;
+}
+
 int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
                        uint16_t max_size, void **cookies)
 {
@@ -244,25 +265,15 @@ int virtio_queue_setup(struct virtio_dev *v, uint16_t index, struct virtq *q,
     uint16_t size = r16(v->common, CC_Q_SIZE);
     if (size == 0)
         return -1;
-    if (size > max_size)
-        size = max_size;
-    /* Round down to a power of two: our ring arithmetic masks indexes. */
-    while (size & (size - 1))
-        size &= (uint16_t)(size - 1);
-    size_t ds, as, us;
-    virtq_area_sizes(size, &ds, &as, &us);
-    uint64_t dp = memory_alloc_pages((ds + 4095) / 4096, 1);
-    uint64_t ap = memory_alloc_pages((as + 4095) / 4096, 1);
-    uint64_t up = memory_alloc_pages((us + 4095) / 4096, 1);
-    if (!dp || !ap || !up) {
-        log_error("virtio", "%s: no memory for queue %u (%u entries)", v->name, index, size);
+    uint64_t ring[3];
+    int n = virtio_rings(v, index, size, max_size, q, cookies, ring);
+    if (n < 0)
         return -1;
-    }
-    virtq_init(q, size, (void *)(uintptr_t)dp, (void *)(uintptr_t)ap, (void *)(uintptr_t)up, cookies);
+    size = (uint16_t)n;
     w16(v->common, CC_Q_SIZE, size);
-    w64(v->common, CC_Q_DESC, dp);
-    w64(v->common, CC_Q_DRIVER, ap);
-    w64(v->common, CC_Q_DEVICE, up);
+    w64(v->common, CC_Q_DESC, ring[0]);
+    w64(v->common, CC_Q_DRIVER, ring[1]);
+    w64(v->common, CC_Q_DEVICE, ring[2]);
     v->qnoff[index] = r16(v->common, CC_Q_NOFF);
     if ((uint64_t)v->qnoff[index] * v->notify_mult + 2 > v->notify_len) {
         log_error("virtio", "%s: queue %u notify offset %u x %u lies outside the notify area (%u bytes)",
