@@ -65,8 +65,6 @@ int sqlpage_sql(const struct config_sql *q, const char *base, const struct sqlpa
  * where a value is a type byte and: 8 bytes (integer, real) big-endian,
  * or a 2-byte length and the bytes (text, blob), or nothing (null). */
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static size_t put_value(uint8_t *o, const struct store_value *v)
 {
     size_t n = 0;
@@ -101,19 +99,7 @@ size_t sqlpage_cursor(const struct sqlpage *pg, const struct store_value *sv, co
     raw[n++] = (uint8_t)pg->desc;
     n += put_value(raw + n, sv);
     n += put_value(raw + n, kv);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t x = (uint32_t)raw[i] << 16 | (i + 1 < n ? (uint32_t)raw[i + 1] << 8 : 0) |
-                     (i + 2 < n ? raw[i + 2] : 0);
-        size_t k = n - i >= 3 ? 4 : n - i + 1;
-        for (size_t j = 0; j < k; j++) {
-            if (o + 1 >= cap)
-                return 0;
-            out[o++] = b64[x >> (18 - 6 * j) & 63];
-        }
-    }
-    out[o] = 0;
-    return o;
+    return base64_encode(raw, n, 1, out, cap);
 }
 
 static int get_value(const uint8_t *raw, size_t n, size_t *at, struct store_value *v)
@@ -162,24 +148,14 @@ static int get_value(const uint8_t *raw, size_t n, size_t *at, struct store_valu
 int sqlpage_uncursor(const struct config_sql *q, const char *s, size_t n, struct sqlpage *pg, char *store)
 {
     uint8_t *raw = (uint8_t *)store;
-    size_t r = 0;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    if (n == 0 || n > SQLPAGE_CURSOR_MAX || n % 4 == 1)
+    if (n == 0 || n > SQLPAGE_CURSOR_MAX)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = memchr(b64, s[i], 64);
-        if (!p || !s[i])
-            return -1;
-        acc = acc << 6 | (uint32_t)(p - b64);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            raw[r++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (acc & ((1u << bits) - 1))
-        return -1;                  /* non-zero padding bits: not what we wrote */
+    /* Anything but exact base64url of ours (stray characters, non-zero
+     * padding bits) is refused by the decoder. */
+    long got = base64url_decode(s, n, raw, SQLPAGE_CURSOR_MAX);
+    if (got < 0)
+        return -1;
+    size_t r = (size_t)got;
     size_t at = 3;
     if (r < 3 || raw[0] != CURSOR_VERSION || raw[1] > q->nsort || raw[2] > 1)
         return -1;

@@ -115,13 +115,10 @@ static void jb_str(struct jb *b, const char *s, size_t n)
 
 static void jb_base64(struct jb *b, const uint8_t *p, size_t n)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t len = (n + 2) / 3 * 4;
     jb_put(b, "\"", 1);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t x = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        char q[4] = { t[x >> 18], t[x >> 12 & 63], i + 1 < n ? t[x >> 6 & 63] : '=', i + 2 < n ? t[x & 63] : '=' };
-        jb_put(b, q, 4);
-    }
+    if (jb_room(b, len) == 0)
+        b->len += base64_encode(p, n, 0, b->p + b->len, len + 1);
     jb_put(b, "\"", 1);
 }
 

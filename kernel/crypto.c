@@ -107,6 +107,28 @@ int ecdsa_p256_verify(const uint8_t pub[65], const uint8_t hash[32], const uint8
     return br_ecdsa_i31_vrfy_raw(&br_ec_p256_m31, hash, 32, &pk, sig, 64) == 1;
 }
 
+size_t base64_encode(const void *p, size_t n, int url, char *out, size_t cap)
+{
+    const char *t = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                        : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const uint8_t *b = p;
+    size_t whole = n / 3 * 4, len = n % 3 == 0 ? whole : whole + (url ? n % 3 + 1 : 4);
+    if (len + 1 > cap)
+        return 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t x = (uint32_t)b[i] << 16 | (i + 1 < n ? (uint32_t)b[i + 1] << 8 : 0) | (i + 2 < n ? b[i + 2] : 0);
+        size_t k = n - i >= 3 ? 4 : n - i + 1;      /* characters that carry bits */
+        for (size_t j = 0; j < k; j++)
+            out[o++] = t[x >> (18 - 6 * j) & 63];
+        if (!url)
+            for (; k < 4; k++)
+                out[o++] = '=';
+    }
+    out[o] = 0;
+    return o;
+}
+
 long base64url_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 {
     if (n % 4 == 1)

@@ -15,7 +15,9 @@
  *   ecdsa_p256_verify  a raw (r || s, 64 bytes) P-256 signature over a
  *                      SHA-256 hash, as JWT's ES256 carries it (RFC 7518
  *                      section 3.4), with an uncompressed public key
- *   base64url_decode   RFC 4648 section 5, no padding (JWT's encoding)
+ *   base64_encode      RFC 4648: section 4 (padded) or section 5 (url,
+ *                      unpadded)
+ *   base64url_decode   RFC 4648 section 5, no padding (JWT's, cursors')
  */
 #ifndef KERNEL_CRYPTO_H
 #define KERNEL_CRYPTO_H
@@ -46,6 +48,10 @@ int pbkdf2_sha256(const void *pw, size_t pwlen, const void *salt, size_t saltlen
 /* 1 valid, 0 not (or a malformed key). pub: 0x04 || X || Y (65 bytes). */
 int ecdsa_p256_verify(const uint8_t pub[65], const uint8_t hash[32], const uint8_t sig[64]);
 
+/* p[0..n) in base64 into out, NUL-terminated: url set, the URL alphabet
+ * without padding (section 5), else the standard one padded with '='
+ * (section 4). The length, or 0 when out (cap bytes) cannot hold it. */
+size_t base64_encode(const void *p, size_t n, int url, char *out, size_t cap);
 /* Decode n base64url characters (no padding) into out (cap bytes): the
  * length, or -1 for a character outside the alphabet, a length that is
  * 1 mod 4, non-zero trailing bits or too small a cap. */

@@ -3,7 +3,7 @@
  * verify at their time and expire after it; "alg":"none", an algorithm
  * other than the key's, tampered payloads and signatures, a missing exp,
  * nbf, iss and aud are refused; PBKDF2-HMAC-SHA256 known answers (also
- * in slices); constant-time comparison; base64url edge cases. */
+ * in slices); constant-time comparison; base64 and base64url edge cases. */
 #include <stdlib.h>
 
 #include "app/jwt.h"
@@ -44,30 +44,14 @@ static int verify(const char *tok, int64_t now, const char **why, struct jwt_cla
 /* A token of header and payload JSON signed with HS256 and the example key. */
 static char *hs_sign(const char *header, const char *payload)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     static char out[2048];
-    const char *parts[2] = { header, payload };
-    size_t o = 0;
-    for (int k = 0; k < 2; k++) {
-        const uint8_t *p = (const uint8_t *)parts[k];
-        size_t n = strlen(parts[k]);
-        for (size_t i = 0; i < n; i += 3) {
-            uint32_t x = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-            size_t m = n - i >= 3 ? 4 : n - i + 1;
-            for (size_t j = 0; j < m; j++)
-                out[o++] = t[x >> (18 - 6 * j) & 63];
-        }
-        out[o++] = '.';
-    }
+    size_t o = base64_encode(header, strlen(header), 1, out, sizeof out);
+    out[o++] = '.';
+    o += base64_encode(payload, strlen(payload), 1, out + o, sizeof out - o);
     uint8_t mac[32];
-    hmac_sha256(hs_secret, sizeof hs_secret, out, o - 1, mac);
-    for (size_t i = 0; i < 32; i += 3) {
-        uint32_t x = (uint32_t)mac[i] << 16 | (i + 1 < 32 ? (uint32_t)mac[i + 1] << 8 : 0) | (i + 2 < 32 ? mac[i + 2] : 0);
-        size_t m = 32 - i >= 3 ? 4 : 32 - i + 1;
-        for (size_t j = 0; j < m; j++)
-            out[o++] = t[x >> (18 - 6 * j) & 63];
-    }
-    out[o] = 0;
+    hmac_sha256(hs_secret, sizeof hs_secret, out, o, mac);
+    out[o++] = '.';
+    base64_encode(mac, 32, 1, out + o, sizeof out - o);
     return out;
 }
 
@@ -180,6 +164,20 @@ static void test_primitives(void)
     CHECK_I64(base64url_decode("Y", 1, b, sizeof b), -1);
     CHECK_I64(base64url_decode("YQ==", 4, b, sizeof b), -1);        /* no padding in JWT */
     CHECK_I64(base64url_decode("YWJjZGVmZ2hp", 12, b, sizeof b), -1); /* 9 bytes into 8 */
+    char e[16];
+    CHECK_U64(base64_encode("a", 1, 0, e, sizeof e), 4);
+    CHECK_STR(e, "YQ==");
+    CHECK_U64(base64_encode("ab", 2, 0, e, sizeof e), 4);
+    CHECK_STR(e, "YWI=");
+    CHECK_U64(base64_encode("ab?", 3, 0, e, sizeof e), 4);
+    CHECK_STR(e, "YWI/");
+    CHECK_U64(base64_encode("ab?", 3, 1, e, sizeof e), 4);
+    CHECK_STR(e, "YWI_");
+    CHECK_U64(base64_encode("a", 1, 1, e, sizeof e), 2);
+    CHECK_STR(e, "YQ");
+    CHECK_U64(base64_encode("", 0, 0, e, sizeof e), 0);
+    CHECK_STR(e, "");
+    CHECK_U64(base64_encode("abc", 3, 0, e, 4), 0);                /* no room for the NUL */
 }
 
 int main(void)
