@@ -44,8 +44,8 @@ static int audience_ok(const struct json_member *m, const char *want)
         return !strcmp(m->s, want);
     if (m->kind != JSON_NESTED || m->s[0] != '[')
         return 0;
-    /* Wrap the array as {"a":[...]}? json_object reads objects only: scan
-     * the array's strings instead; each must be a plain string. */
+    /* json_object keeps nested values raw: scan the array's elements,
+     * each of which must be a string without escapes. */
     size_t wl = strlen(want);
     const char *p = m->s + 1, *end = m->s + m->len - 1;
     while (p < end) {

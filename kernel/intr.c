@@ -91,8 +91,11 @@ static unsigned nioapics;
 
 void ioapic_add(uint32_t addr, uint32_t gsi_base)
 {
-    if (nioapics < IOAPICS_MAX && memory_map_mmio(addr, 4096) == 0)
-        ioapics[nioapics++].addr = addr, ioapics[nioapics - 1].gsi_base = gsi_base;
+    if (nioapics == IOAPICS_MAX || memory_map_mmio(addr, 4096) < 0)
+        return;
+    ioapics[nioapics].addr = addr;
+    ioapics[nioapics].gsi_base = gsi_base;
+    nioapics++;
 }
 
 /* Indirect registers (82093AA datasheet): IOREGSEL at +0, IOWIN at +0x10. */
