@@ -158,6 +158,9 @@ struct req {
     unsigned nquery;
     struct store_bind bind[BINDS_MAX];
     unsigned nbind;
+    /* Undeclared pattern parameters' names, NUL-terminated for their
+     * binds (the router's point into the pattern, "id/like"). */
+    char pname[CONFIG_PARAMS_MAX][CONFIG_PATTERN_MAX + 1];
     char errors[ERRORS_MAX];
     size_t nerr_len;
     unsigned nerr;
@@ -262,8 +265,8 @@ static void collect_params(struct req *q)
     }
     /* Pattern parameters nobody declared: text. */
     for (unsigned i = 0; i < q->m->nparams; i++) {
-        char name[64];
-        size_t k = q->m->param[i].name_len < sizeof name - 1 ? q->m->param[i].name_len : sizeof name - 1;
+        char *name = q->pname[i];
+        size_t k = q->m->param[i].name_len < CONFIG_PATTERN_MAX ? q->m->param[i].name_len : CONFIG_PATTERN_MAX;
         memcpy(name, q->m->param[i].name, k);
         name[k] = 0;
         int declared = 0;
@@ -271,7 +274,7 @@ static void collect_params(struct req *q)
             declared |= !strcmp(s->param[j].name, name);
         if (!declared) {
             const char *pv = q->u->buf + q->u->seg[q->m->param[i].seg].off;
-            bind(q, q->m->param[i].name, (struct store_value){ .type = STORE_TEXT, .p = pv, .len = strlen(pv) });
+            bind(q, name, (struct store_value){ .type = STORE_TEXT, .p = pv, .len = strlen(pv) });
         }
     }
 }

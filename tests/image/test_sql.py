@@ -283,6 +283,7 @@ routes {
     }
     GET /big sql "SELECT length(randomblob(4000000)) AS n"
     GET /small sql "SELECT 42 AS answer"
+    GET /echo/:word/back/:n sql "SELECT :word AS word, :n AS n"
 }
 """
 
@@ -305,6 +306,9 @@ def test_time_and_memory_budgets_answer_503_and_others_go_on(tmp_path):
         assert st == 503, err
         g.wait_for(r"WARN  sql: GET /big -> 503: out of memory")
         assert api("GET", "/small")[2] == {"answer": 42}
+        # Pattern parameters nobody declared bind as text, the last one and
+        # one in the middle of the pattern alike.
+        assert api("GET", "/echo/hi%20there/back/7")[2] == {"word": "hi there", "n": "7"}
         assert api("GET", "/healthz")[0] == 200
 
 
