@@ -824,28 +824,23 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
     enum config_result res = s->result;
     if (res == CONFIG_RESULT_AUTO)
         res = info.columns ? CONFIG_RESULT_ONE : CONFIG_RESULT_NONE;
-    const char *type = "application/json";
-    if (res == CONFIG_RESULT_ONE && !w.n) {
-        status = 404;
+    /* No row for `one`; for `none`, a DELETE, PUT or PATCH that changed
+     * nothing: 404. */
+    int changer = c->rq.method == HTTP_DELETE || c->rq.method == HTTP_PUT || c->rq.method == HTTP_PATCH;
+    int missing = res == CONFIG_RESULT_ONE ? !w.n : res == CONFIG_RESULT_NONE && changer && info.changes == 0;
+    if (missing || res == CONFIG_RESULT_NONE) {
         free(out.p);
         out = (struct jb){ 0 };
+    }
+    if (missing) {
+        status = 404;
         char e404[160];
         http_error_json(404, "no such record", e404, sizeof e404);
         jb_puts(&out, e404);
+    } else if (res == CONFIG_RESULT_NONE) {
+        status = 204;
     } else if (res == CONFIG_RESULT_ONE) {
         jb_puts(&out, "\n");
-    } else if (res == CONFIG_RESULT_NONE) {
-        free(out.p);
-        out = (struct jb){ 0 };
-        int changer = c->rq.method == HTTP_DELETE || c->rq.method == HTTP_PUT || c->rq.method == HTTP_PATCH;
-        if (changer && info.changes == 0) {
-            status = 404;
-            char e404[160];
-            http_error_json(404, "no such record", e404, sizeof e404);
-            jb_puts(&out, e404);
-        } else {
-            status = 204;
-        }
     }
     if (status < 300 && s->location && c->rq.method == HTTP_POST) {
         if (build_location(&q, res == CONFIG_RESULT_ONE, &info, location, sizeof location) < 0) {
@@ -874,7 +869,7 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
     if (location[0])
         http_extra(c, "Location: %s\r\n", location);
     if (status != 204 && out.p) {
-        http_body_owned(c, type, out.p, out.len);
+        http_body_owned(c, "application/json", out.p, out.len);
         out.p = NULL;
     }
 done:
