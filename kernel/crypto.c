@@ -1,6 +1,7 @@
 /* kernel/crypto.c: see crypto.h. HMAC is written out over BearSSL's
- * SHA-256 (rather than br_hmac) so PBKDF2 can keep the key's inner and
- * outer blocks and hash each iteration's two blocks directly. */
+ * SHA-256 (rather than br_hmac) so PBKDF2 can keep the hash states after
+ * the key's inner and outer blocks: an iteration then costs two SHA-256
+ * compressions instead of four. */
 #include "kernel/crypto.h"
 
 #include <string.h>
@@ -64,14 +65,42 @@ void hmac_sha256(const void *key, size_t klen, const void *msg, size_t n, uint8_
     mac(ipad, opad, msg, n, NULL, 0, out);
 }
 
+/* The SHA-256 state after one 64-byte pad block. */
+static void pad_state(const uint8_t pad[64], uint8_t st[32])
+{
+    br_sha256_context c;
+    br_sha256_init(&c);
+    br_sha256_update(&c, pad, 64);
+    br_sha256_state(&c, st);
+}
+
+/* HMAC of a 32-byte message from the saved pad states. */
+static void mac32(const uint8_t ist[32], const uint8_t ost[32], const uint8_t m[32], uint8_t out[32])
+{
+    br_sha256_context c;
+    uint8_t inner[32];
+    br_sha256_init(&c);
+    br_sha256_set_state(&c, ist, 64);
+    br_sha256_update(&c, m, 32);
+    br_sha256_out(&c, inner);
+    br_sha256_set_state(&c, ost, 64);
+    br_sha256_update(&c, inner, 32);
+    br_sha256_out(&c, out);
+}
+
 int pbkdf2_start(struct pbkdf2_state *s, const void *pw, size_t pwlen, const void *salt, size_t saltlen,
                  uint32_t iterations)
 {
     if (!iterations || saltlen > 256)
         return -1;
-    pads(pw, pwlen, s->ipad, s->opad);
+    uint8_t ipad[64], opad[64];
+    pads(pw, pwlen, ipad, opad);
     static const uint8_t block1[4] = { 0, 0, 0, 1 };
-    mac(s->ipad, s->opad, salt, saltlen, block1, 4, s->u);     /* U1 = PRF(P, S || INT(1)) */
+    mac(ipad, opad, salt, saltlen, block1, 4, s->u);           /* U1 = PRF(P, S || INT(1)) */
+    pad_state(ipad, s->istate);
+    pad_state(opad, s->ostate);
+    memset(ipad, 0, sizeof ipad);
+    memset(opad, 0, sizeof opad);
     memcpy(s->t, s->u, 32);
     s->done = 1;
     s->iterations = iterations;
@@ -81,7 +110,7 @@ int pbkdf2_start(struct pbkdf2_state *s, const void *pw, size_t pwlen, const voi
 int pbkdf2_step(struct pbkdf2_state *s, uint32_t n)
 {
     for (; n && s->done < s->iterations; n--, s->done++) {
-        mac(s->ipad, s->opad, s->u, 32, NULL, 0, s->u);         /* Uj = PRF(P, Uj-1) */
+        mac32(s->istate, s->ostate, s->u, s->u);                /* Uj = PRF(P, Uj-1) */
         for (int i = 0; i < 32; i++)
             s->t[i] ^= s->u[i];
     }

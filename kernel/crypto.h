@@ -31,7 +31,7 @@ void hmac_sha256(const void *key, size_t klen, const void *msg, size_t n, uint8_
 
 /* One output block at a time (outlen up to 32 bytes: one block). */
 struct pbkdf2_state {
-    uint8_t ipad[64], opad[64];         /* the key's padded blocks */
+    uint8_t istate[32], ostate[32];     /* SHA-256 after the key's inner, outer block */
     uint8_t u[32], t[32];
     uint32_t done, iterations;
 };
