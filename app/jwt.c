@@ -2,6 +2,7 @@
 #include "app/jwt.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,9 +177,17 @@ int jwt_verify(const char *tok, size_t n, const struct jwt_policy *pol, struct j
         *why = "the token is not for this audience (aud)";
         goto done;
     }
-    const struct json_member *sub = get(p, np, "sub"), *role = get(p, np, pol->role_claim ? pol->role_claim : "role");
-    if ((sub && copy_str(sub, out->sub, sizeof out->sub) < 0) || (role && copy_str(role, out->role, sizeof out->role) < 0)) {
-        *why = "the token's subject or role is not a short string";
+    const struct json_member *sub = get(p, np, pol->sub_claim ? pol->sub_claim : "sub"),
+                             *role = get(p, np, pol->role_claim ? pol->role_claim : "role");
+    /* An integer subject (the seeds' "userId": 123) becomes its decimal text. */
+    if (sub && sub->kind == JSON_INT)
+        snprintf(out->sub, sizeof out->sub, "%lld", (long long)sub->i);
+    else if (sub && copy_str(sub, out->sub, sizeof out->sub) < 0) {
+        *why = "the token's subject is not a short string or an integer";
+        goto done;
+    }
+    if (role && copy_str(role, out->role, sizeof out->role) < 0) {
+        *why = "the token's role is not a short string";
         goto done;
     }
     out->exp = exp;

@@ -10,8 +10,9 @@
  *
  * Claims: "exp" is required and enforced, "nbf" when present, both with
  * the policy's leeway in seconds; "iss" and "aud" (a string or an array
- * of strings) must match when the policy names them. "sub" and the
- * policy's role claim (a string) become the caller's identity.
+ * of strings) must match when the policy names them. The policy's
+ * subject claim ("sub" by default; a string, or an integer given as its
+ * decimal text) and role claim (a string) become the caller's identity.
  */
 #ifndef APP_JWT_H
 #define APP_JWT_H
@@ -39,6 +40,7 @@ struct jwt_policy {
     int64_t now;                    /* seconds since 1970 */
     uint32_t leeway_s;
     const char *iss, *aud;          /* NULL: not checked */
+    const char *sub_claim;          /* NULL: "sub" (a string or an integer) */
     const char *role_claim;         /* NULL: "role" */
 };
 

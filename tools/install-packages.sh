@@ -9,7 +9,7 @@ pkgs=(
   meson ninja-build                            # picolibc
   tcl                                          # SQLite's amalgamation generator
   qemu-system-x86                              # make run, image tests
-  python3 python3-pytest                       # test runner
+  python3 python3-pytest python3-cryptography  # test runner; tests mint JWTs (HS256, ES256)
   clang libclang-rt-14-dev                     # fuzz targets (libFuzzer)
   iproute2 procps                              # tests: ss, pgrep, netns
   dnsmasq-base iputils-ping                    # tests: DHCP server, ping in a netns

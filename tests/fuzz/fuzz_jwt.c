@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         { "hs", JWT_HS256, secret, sizeof secret - 1, { 0 } },
         { NULL, JWT_ES256, NULL, 0, { 0x04 } },
     };
-    struct jwt_policy p = { keys, 2, 1000, 60, NULL, "api", NULL };
+    struct jwt_policy p = { keys, 2, 1000, 60, NULL, "api", NULL, NULL };
     struct jwt_claims c1, c2;
     const char *why;
     int r1 = jwt_verify((const char *)data, size, &p, &c1, &why);

@@ -3,7 +3,8 @@
  * verify at their time and expire after it; "alg":"none", an algorithm
  * other than the key's, tampered payloads and signatures, a missing exp,
  * nbf, iss and aud are refused; PBKDF2-HMAC-SHA256 known answers (also
- * in slices); constant-time comparison; base64 and base64url edge cases. */
+ * in slices); constant-time comparison; base64 and base64url edge cases;
+ * the seeds' expired example token. */
 #include <stdlib.h>
 
 #include "app/jwt.h"
@@ -37,7 +38,7 @@ static uint8_t hs_secret[64];
 
 static int verify(const char *tok, int64_t now, const char **why, struct jwt_claims *c)
 {
-    struct jwt_policy p = { keys, 2, now, 0, NULL, NULL, NULL };
+    struct jwt_policy p = { keys, 2, now, 0, NULL, NULL, NULL, NULL };
     return jwt_verify(tok, strlen(tok), &p, c, why);
 }
 
@@ -65,7 +66,7 @@ static void test_rfc_examples(void)
     CHECK(verify(HS_TOKEN, EXP + 1, &why, &c) == -1);
     CHECK_STR(why, "the token has expired");
     /* A leeway of a minute: a second late is still fine. */
-    struct jwt_policy p = { keys, 2, EXP + 30, 60, NULL, NULL, NULL };
+    struct jwt_policy p = { keys, 2, EXP + 30, 60, NULL, NULL, NULL, NULL };
     CHECK(jwt_verify(ES_TOKEN, strlen(ES_TOKEN), &p, &c, &why) == 0);
     /* Issuer: "joe". */
     p.iss = "joe";
@@ -117,8 +118,12 @@ static void test_claims(void)
     CHECK(verify(hs_sign(h, "{\"exp\":2000,\"nbf\":1500}"), 1000, &why, &c) == -1);
     CHECK_STR(why, "the token is not valid yet (nbf)");
     CHECK(verify(hs_sign(h, "{\"exp\":2000.5,\"nbf\":999}"), 2000, &why, &c) == 0);
-    CHECK(verify(hs_sign(h, "{\"exp\":2000,\"sub\":7}"), 1000, &why, &c) == -1);
-    struct jwt_policy p = { keys, 2, 1000, 0, NULL, "api", NULL };
+    /* An integer subject is its decimal text; other kinds are refused. */
+    CHECK(verify(hs_sign(h, "{\"exp\":2000,\"sub\":7}"), 1000, &why, &c) == 0);
+    CHECK_STR(c.sub, "7");
+    CHECK(verify(hs_sign(h, "{\"exp\":2000,\"sub\":7.5}"), 1000, &why, &c) == -1);
+    CHECK(verify(hs_sign(h, "{\"exp\":2000,\"sub\":[\"a\"]}"), 1000, &why, &c) == -1);
+    struct jwt_policy p = { keys, 2, 1000, 0, NULL, "api", NULL, NULL };
     const char *t = hs_sign(h, "{\"exp\":2000,\"aud\":[\"web\",\"api\"]}");
     CHECK(jwt_verify(t, strlen(t), &p, &c, &why) == 0);
     t = hs_sign(h, "{\"exp\":2000,\"aud\":\"api\"}");
@@ -134,6 +139,35 @@ static void test_claims(void)
     t = hs_sign(h, "{\"exp\":2000,\"grp\":\"ops\",\"role\":\"admin\"}");
     CHECK(jwt_verify(t, strlen(t), &p, &c, &why) == 0);
     CHECK_STR(c.role, "ops");
+    /* A configured subject claim: the seeds' userId. */
+    p.sub_claim = "userId";
+    t = hs_sign(h, "{\"exp\":2000,\"userId\":123,\"sub\":\"x\"}");
+    CHECK(jwt_verify(t, strlen(t), &p, &c, &why) == 0);
+    CHECK_STR(c.sub, "123");
+}
+
+/* The seeds' example token (003, "JWT-Based Authentication"): payload
+ * {"userId":123,"role":"admin","exp":1640995200}, expired on 2022-01-01
+ * and signed with a secret nobody configured here: refused both for its
+ * signature and, were that right, for its age. */
+static void test_seed_token(void)
+{
+    const char *why = NULL;
+    struct jwt_claims c;
+    static const char seed[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                               "eyJ1c2VySWQiOjEyMywicm9sZSI6ImFkbWluIiwiZXhwIjoxNjQwOTk1MjAwfQ."
+                               "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    CHECK(verify(seed, 1764979200, &why, &c) == -1);
+    CHECK_STR(why, "the token's signature does not verify");
+    /* The same claims signed with our key: expired at any time since. */
+    const char *t = hs_sign("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+                            "{\"userId\":123,\"role\":\"admin\",\"exp\":1640995200}");
+    CHECK(verify(t, 1764979200, &why, &c) == -1);
+    CHECK_STR(why, "the token has expired");
+    CHECK(verify(t, 1640995200 - 60, &why, &c) == 0);
+    /* Wrong key type: an ES256 token where only an HS256 key is configured. */
+    struct jwt_policy p = { keys, 1, EXP - 10, 0, NULL, NULL, NULL, NULL };
+    CHECK(jwt_verify(ES_TOKEN, strlen(ES_TOKEN), &p, &c, &why) == -1);
 }
 
 static void test_primitives(void)
@@ -191,6 +225,7 @@ int main(void)
     test_rfc_examples();
     test_tampering();
     test_claims();
+    test_seed_token();
     test_primitives();
     return check_done("test_jwt");
 }
