@@ -149,7 +149,7 @@ $(B)/appliance-stripped.elf: $(B)/appliance.elf
 # The config's certificate check links BearSSL, the kernel's own build of
 # it (non-PIE objects, hence -no-pie for the host binaries that use it).
 CONFIG_SRCS := kernel/sbuf.c kernel/cpio.c kernel/conf_parse.c kernel/config.c kernel/config_kit.c kernel/config_sec_tls.c kernel/config_fw.c \
-  kernel/config_http.c kernel/config_db.c kernel/config_sql.c kernel/config_tls.c kernel/textpat.c
+  kernel/config_http.c kernel/config_db.c kernel/config_auth.c kernel/config_sql.c kernel/config_tls.c kernel/textpat.c
 HOST_BEARSSL := $(INC_BEARSSL) -no-pie $(DEPS)/lib/libbearssl.a
 # SQLite for the host (apctl db export, the store's host tests): the image's
 # release, built once, without sanitizers (it is not ours to check).
@@ -205,7 +205,7 @@ PURE_SRCS := kernel/e820.c kernel/pmem.c kernel/log_format.c kernel/clock_calc.c
   kernel/cmdline.c kernel/timer.c kernel/acpi_parse.c kernel/multiboot2.c kernel/crypto.c net/ipcfg.c net/fw.c net/fw_track.c net/fw_show.c \
   net/tls_cache.c net/tls_sni.c store/layout.c \
   app/http_parse.c app/url.c app/router.c app/http_resp.c app/ratelimit.c app/json.c app/sqlparam.c \
-  app/sqlpage.c app/jwt.c $(CONFIG_SRCS)
+  app/sqlpage.c app/jwt.c app/passhash.c app/cookie.c $(CONFIG_SRCS)
 HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -I. -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -4,6 +4,7 @@
  * Errors are JSON: {"error":{"status":404,"message":"Not Found"}}.
  */
 #include "app/handlers.h"
+#include "app/login.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,7 +307,9 @@ static int bearer_ok(const struct conn *c, const struct config_route *r)
 
 static void backup(struct conn *c, const struct config_route *r)
 {
-    if (!bearer_ok(c, r)) {
+    /* Its own token, unless the route takes the auth section's credentials
+     * (checked already, in handlers_route). */
+    if (r->token_sha256 && !(r->auth & ~(unsigned)CONFIG_AUTH_NONE) && !bearer_ok(c, r)) {
         uint32_t a = stream_peer_addr(c->s);
         if (log_limit_take(&backup_log_limit, clock_monotonic_ns() / 1000000u, 10, 1))
             log_warn("backup", "refused %u.%u.%u.%u: %s bearer token", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
@@ -433,6 +436,11 @@ void handlers_route(struct http_server *srv, struct conn *c)
     const struct http_request *rq = &c->rq;
     c->route = -1;
     c->body_max = srv->lim.body_max;
+    /* Nobody, until a route's credentials say otherwise: an identity
+     * never carries over to the next request on the connection. */
+    memset(&c->id, 0, sizeof c->id);
+    c->id.role = -1;
+    c->hashed = c->hashed_name = NULL;
     if (rq->path.len == 1 && c->in[rq->path.off] == '*') {     /* OPTIONS * */
         http_begin(c, 204);
         http_extra(c, "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n");
@@ -483,9 +491,15 @@ void handlers_route(struct http_server *srv, struct conn *c)
         }
     }
     c->lim = lim;
-    /* A sql or C handler route taking a body runs once the body is in
-     * (handlers_body). */
-    if ((r->kind == CONFIG_ROUTE_SQL || r->kind == CONFIG_ROUTE_HANDLER) && c->has_body &&
+    /* Who is asking, before anything runs or a body is read (docs/auth.md). */
+    if (r->auth && !(r->auth & CONFIG_AUTH_NONE) && auth_request(srv, c, r) < 0) {
+        route_headers(c, r);
+        return;
+    }
+    /* A sql, C handler or login route taking a body runs once the body is
+     * in (handlers_body). */
+    if ((r->kind == CONFIG_ROUTE_SQL || r->kind == CONFIG_ROUTE_HANDLER || r->kind == CONFIG_ROUTE_LOGIN) &&
+        c->has_body &&
         (rq->method == HTTP_POST || rq->method == HTTP_PUT || rq->method == HTTP_PATCH)) {
         c->want_body = 1;
         return;
@@ -516,11 +530,38 @@ void handlers_body(struct http_server *srv, struct conn *c)
         return;
     }
     const struct config_route *r = &srv->cfg->routes[m.route];
-    if (r->kind == CONFIG_ROUTE_SQL)
+    if (r->kind == CONFIG_ROUTE_LOGIN)
+        login_route(srv, c, r, c->req_body, c->req_body_len);
+    else if (r->kind == CONFIG_ROUTE_SQL && r->hash_password)
+        login_hash_route(srv, c, r, c->req_body, c->req_body_len);
+    else if (r->kind == CONFIG_ROUTE_SQL)
         sql_route(srv, c, r, &u, &m, c->req_body, c->req_body_len);
     else
         run_handler(c, r, &u, &m, c->req_body, c->req_body_len);
+    if (!c->parked_head)
+        route_headers(c, r);                    /* a parked one's come with its answer */
+}
+
+void handlers_sql_resumed(struct http_server *srv, struct conn *c, const char *body, size_t body_len)
+{
+    const struct http_request *rq = &c->rq;
+    struct url_path u = { .buf = pathbuf, .cap = sizeof pathbuf };
+    const char *why = NULL;
+    struct router_match m;
+    if (url_path_parse(rq->path.len ? c->in + rq->path.off : "/", rq->path.len ? rq->path.len : 1, &u, &why) ||
+        router_match(&srv->router, rq->method, &u, &m) || (int)m.route != c->route) {
+        http_error(c, 500, "internal error");
+        return;
+    }
+    const struct config_route *r = &srv->cfg->routes[m.route];
+    sql_route(srv, c, r, &u, &m, body, body_len);
     route_headers(c, r);
+}
+
+void handlers_route_headers(struct http_server *srv, struct conn *c)
+{
+    if (c->route >= 0)
+        route_headers(c, &srv->cfg->routes[c->route]);
 }
 
 /* ---- CORS (the Fetch standard's CORS protocol) ---- */
@@ -638,6 +679,12 @@ static void dispatch(struct http_server *srv, struct conn *c, const struct confi
         break;
     case CONFIG_ROUTE_BACKUP:
         backup(c, r);
+        break;
+    case CONFIG_ROUTE_LOGIN:
+        http_error(c, 400, "a login takes a JSON body: {\"username\": \"...\", \"password\": \"...\"}");
+        break;
+    case CONFIG_ROUTE_LOGOUT:
+        logout_route(srv, c, r);
         break;
     }
 }

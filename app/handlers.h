@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/auth.h"
 #include "app/http_parse.h"
 #include "app/ratelimit.h"
 #include "app/router.h"
@@ -61,6 +62,12 @@ struct conn {
     char *req_body;
     size_t req_body_len, req_body_cap;
     char reqid[65];
+    struct auth_ident id;           /* the caller, for routes that take credentials */
+    /* hash-password: the stored form, and the name it is bound as, while
+     * the sql route runs (app/login.c). */
+    const char *hashed, *hashed_name;
+    size_t head_end;                /* the request head's length in c->in */
+    char *parked_head;              /* its copy while parked (http_park) */
     /* the response */
     int status;
     char head[1536];
@@ -97,6 +104,13 @@ void http_error(struct conn *c, int status, const char *message);
 void http_body_source(struct conn *c, const char *type, uint64_t len, int (*read)(uint64_t, void *, size_t),
                       void (*end)(void));
 
+/* A request whose answer comes later (a password hashing: app/login.c):
+ * http_park from a route's body handler keeps the head aside and stops
+ * reading (0, or -1 without memory); http_resume puts the head back in
+ * c->in, calls answer to prepare the response, and sends it. */
+int http_park(struct conn *c);
+void http_resume(struct conn *c, void (*answer)(struct conn *c, void *arg), void *arg);
+
 /* Route the parsed request and prepare its response (or leave the state
  * for the server to read a body first: c->body_max set; with want_body
  * the server keeps the body and calls handlers_body when it is in). */
@@ -108,6 +122,12 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
                const struct router_match *m, const char *body, size_t body_len);
 /* The C handler registered under name, or NULL (app/handler_table.c). */
 const struct handler_entry *handler_lookup(const char *name);
+/* A parked sql route's turn (app/login.c): the path matched again, the
+ * route run with body, and the route's headers added. */
+void handlers_sql_resumed(struct http_server *srv, struct conn *c, const char *body, size_t body_len);
+/* The route's rate-limit and CORS headers on a prepared answer. */
+void handlers_route_headers(struct http_server *srv, struct conn *c);
+
 /* Count a finished response (status, route, latency) for the metrics. */
 void handlers_count(struct http_server *srv, struct conn *c);
 

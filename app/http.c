@@ -26,7 +26,9 @@
 #include <string.h>
 
 #include "app/handler_api.h"
+#include "app/auth.h"
 #include "app/handlers.h"
+#include "app/login.h"
 #include "app/http_parse.h"
 #include "app/http_resp.h"
 #include "app/router.h"
@@ -39,7 +41,8 @@
 #define HTTPS_PORT 443
 #define DISCARD_CHUNK 4096
 
-enum { C_FREE, C_HEAD, C_BODY, C_WRITE };
+/* C_WAIT: parked (http_park) while a password hashes; nothing is read. */
+enum { C_FREE, C_HEAD, C_BODY, C_WRITE, C_WAIT };
 
 static struct http_server srv;
 static struct conn *pool;
@@ -213,6 +216,10 @@ static void access_log(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+    if (c->state == C_WAIT)
+        login_cancel(c);                        /* the client left while its password hashed */
+    free(c->parked_head);
+    c->parked_head = NULL;
     source_end(c);
     free(c->body_alloc);
     c->body_alloc = NULL;
@@ -275,11 +282,49 @@ static void respond(struct conn *c)
     c->deadline = now_ms() + srv.lim.send_timeout_ms;
 }
 
+static void process(struct conn *c);
+
 static void respond_error_close(struct conn *c, int status, const char *why)
 {
     c->close_after = 1;
     http_error(c, status, why);
     respond(c);
+}
+
+/* Parking (handlers.h): the request head is kept aside, because what the
+ * client pipelines after the body lands at the start of c->in. */
+int http_park(struct conn *c)
+{
+    free(c->parked_head);
+    c->parked_head = malloc(c->head_end ? c->head_end : 1);
+    if (!c->parked_head)
+        return -1;
+    memcpy(c->parked_head, c->in, c->head_end);
+    c->state = C_WAIT;
+    return 0;
+}
+
+void http_resume(struct conn *c, void (*answer)(struct conn *c, void *arg), void *arg)
+{
+    /* The head back in c->in for the answer (c->rq points into it); what
+     * was pipelined meanwhile, after it. */
+    char *next = c->in_len ? malloc(c->in_len) : NULL;
+    if (c->in_len && !next) {
+        respond_error_close(c, 503, "no memory to finish this request");
+        process(c);
+        return;
+    }
+    if (next)
+        memcpy(next, c->in, c->in_len);
+    memcpy(c->in, c->parked_head, c->head_end);
+    free(c->parked_head);
+    c->parked_head = NULL;
+    answer(c, arg);
+    if (next)
+        memcpy(c->in, next, c->in_len);
+    free(next);
+    respond(c);
+    process(c);
 }
 
 /* 1 when everything was handed to the stream. */
@@ -471,6 +516,7 @@ static void on_head(struct conn *c, int end)
     c->want_body = 0;
     int st = http_parse_head(c->in, (size_t)end, &srv.hlim, &c->rq);
     c->consumed = (size_t)end;
+    c->head_end = (size_t)end;
     new_request_id(c);
     if (st) {
         respond_error_close(c, st, c->rq.why);
@@ -545,6 +591,8 @@ static void process(struct conn *c)
                 respond_error_close(c, 413, "request body larger than this route takes");
                 continue;
             }
+            if (c->state == C_WAIT)
+                return;                         /* answered later (http_resume) */
             respond(c);
             continue;
         }
@@ -621,8 +669,8 @@ static void tick(void *arg)
     uint64_t now = now_ms();
     for (unsigned i = 0; i < npool; i++) {
         struct conn *c = &pool[i];
-        if (c->state == C_FREE)
-            continue;
+        if (c->state == C_FREE || c->state == C_WAIT)
+            continue;                           /* a parked request waits for its hash, not the client */
         if (c->state == C_WRITE) {
             process(c);                         /* retry writes lwIP's pools refused */
             if (c->state != C_WRITE)
@@ -698,6 +746,8 @@ int app_start(const struct config *cfg)
             log_warn("http", "route %s (appliance.conf line %u): no C handler '%s' is built into this "
                      "image; it answers 501", cfg->routes[i].pattern, cfg->routes[i].line,
                      cfg->routes[i].target);
+    if (auth_init(cfg) < 0 || login_init(cfg) < 0)
+        return -1;
     if (stream_listen(HTTP_PORT, &ops, NULL) < 0)
         return -1;
     loop_timer_add(clock_monotonic_ns() + TICK_NS, tick, NULL);

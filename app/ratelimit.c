@@ -30,8 +30,8 @@ static uint64_t refill(const struct rl_slot *s, uint32_t per_min, uint32_t burst
     return m > cap ? cap : m;
 }
 
-struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
-                         uint32_t burst, uint64_t now)
+static struct rl_result rl_do(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
+                              uint32_t burst, uint64_t now, int take)
 {
     struct rl_slot *set = rl->slot[set_of(rl, route, addr)], *s = NULL, *lru = &set[0], *idle = NULL;
     uint64_t cap = (uint64_t)burst * 1000;
@@ -46,6 +46,8 @@ struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, ui
         if (x->last_ms < lru->last_ms)
             lru = x;
     }
+    if (!s && !take)
+        return (struct rl_result){ 1, burst, burst, 0, 0 };     /* a full bucket, not kept */
     if (!s) {
         s = idle ? idle : lru;
         if (!idle)
@@ -56,10 +58,11 @@ struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, ui
     s->last_ms = now;
     struct rl_result r = { 0, burst, 0, 0, 0 };
     if (s->milli >= 1000) {
-        s->milli -= 1000;
+        if (take)
+            s->milli -= 1000;
         r.allowed = 1;
     } else {
-        rl->limited++;
+        rl->limited += (uint64_t)take;
         uint64_t need = 1000 - s->milli;                /* ms until one token: need * 60 / per_min */
         r.retry_s = (uint32_t)((need * 60 / per_min + 999) / 1000);
         if (!r.retry_s)
@@ -68,4 +71,16 @@ struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, ui
     r.remaining = (uint32_t)(s->milli / 1000);
     r.reset_s = (uint32_t)(((cap - s->milli) * 60 / per_min + 999) / 1000);
     return r;
+}
+
+struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
+                         uint32_t burst, uint64_t now)
+{
+    return rl_do(rl, route, addr, per_min, burst, now, 1);
+}
+
+struct rl_result rl_peek(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
+                         uint32_t burst, uint64_t now)
+{
+    return rl_do(rl, route, addr, per_min, burst, now, 0);
 }

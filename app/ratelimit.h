@@ -33,5 +33,9 @@ void rl_init(struct ratelimit *rl, uint64_t seed);
 /* Take a token for (route, addr) at now_ms with per_min and burst. */
 struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
                          uint32_t burst, uint64_t now_ms);
+/* Whether a token is there, without taking it (login's per-account
+ * bucket is taken only by failures; it is checked before each attempt). */
+struct rl_result rl_peek(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
+                         uint32_t burst, uint64_t now_ms);
 
 #endif

@@ -34,7 +34,7 @@
 #include "app/url.h"
 #include "store/store.h"
 
-#define BINDS_MAX (CONFIG_SQL_PARAMS_MAX + CONFIG_PARAMS_MAX + CONFIG_SQL_COLS_MAX + 4)
+#define BINDS_MAX (CONFIG_SQL_PARAMS_MAX + CONFIG_PARAMS_MAX + CONFIG_SQL_COLS_MAX + 8)   /* + paging 4, auth 3, hash 1 */
 #define QUERY_PAIRS_MAX 32
 #define ERRORS_MAX 2048             /* the 400's errors list, as JSON */
 #define IDEM_KEY_MAX 255
@@ -263,6 +263,21 @@ static void collect_params(struct req *q)
         else
             bind(q, p->name, v);
     }
+    /* The caller's identity (docs/auth.md): only ever from its credential;
+     * the config refuses `param auth_...`, so nothing above bound these. */
+    const struct auth_ident *id = &q->c->id;
+    if (id->scheme) {
+        const struct config_auth *A = &q->srv->cfg->auth;
+        bind(q, "auth_user_id", id->has_user ? (struct store_value){ .type = STORE_INT, .i = id->user_id }
+                                             : (struct store_value){ .type = STORE_NULL });
+        bind(q, "auth_role", id->role >= 0 ? (struct store_value){ .type = STORE_TEXT, .p = A->role[id->role].name,
+                                                                   .len = strlen(A->role[id->role].name) }
+                                           : (struct store_value){ .type = STORE_NULL });
+        bind(q, "auth_name", (struct store_value){ .type = STORE_TEXT, .p = id->name, .len = strlen(id->name) });
+    }
+    if (q->c->hashed)
+        bind(q, q->c->hashed_name, (struct store_value){ .type = STORE_TEXT, .p = q->c->hashed,
+                                                         .len = strlen(q->c->hashed) });
     /* Pattern parameters nobody declared: text. */
     for (unsigned i = 0; i < q->m->nparams; i++) {
         char *name = q->pname[i];
@@ -459,7 +474,7 @@ static int on_one(void *arg, unsigned ncol, const char *const *names, const stru
 
 struct idem {
     char key[IDEM_KEY_MAX + 1];
-    char route[CONFIG_PATTERN_MAX + 16];
+    char route[CONFIG_PATTERN_MAX + 20 + JWT_SUB_MAX];
     uint8_t sum[32];
     int found, replay_status;
     char location[LOCATION_MAX + 1];
@@ -511,8 +526,11 @@ static int idem_lookup(struct req *q, struct idem *d, const char *body, size_t b
     memcpy(d->key, k, kl);
     d->key[kl] = 0;
     const struct http_request *rq = &q->c->rq;
-    snprintf(d->route, sizeof d->route, "%s %.*s", http_method_name(rq->method), (int)(rq->path.len < 200 ? rq->path.len : 200),
-             q->c->in + rq->path.off);
+    /* Keys are the caller's own: another caller's same key is another request. */
+    const struct auth_ident *id = &q->c->id;
+    snprintf(d->route, sizeof d->route, "%s %.*s%s%s", http_method_name(rq->method),
+             (int)(rq->path.len < 200 ? rq->path.len : 200), q->c->in + rq->path.off, id->scheme ? " @" : "",
+             id->scheme ? id->name : "");
     /* The fingerprint: query and body. */
     size_t fl = rq->query.len + 1 + body_len;
     char *f = malloc(fl + 1);

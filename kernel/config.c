@@ -121,6 +121,7 @@ static const struct {
     { "firewall", config_sec_firewall },
     { "limits", config_sec_limits },
     { "database", config_sec_database },
+    { "auth", config_sec_auth },
     { "routes", config_sec_routes },
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
@@ -160,6 +161,9 @@ void config_defaults(struct config *c)
     c->database.statement_timeout_ms = 250;
     c->database.memory_bytes = 32 << 20;
     c->database.idempotency_s = 24 * 3600;
+    /* Set without an auth section too: sql routes' hash-password uses the
+     * password settings either way. */
+    config_auth_defaults(&c->auth);
 }
 
 int config_build(struct config *c, const struct conf_doc *d, const struct config_files *files,
@@ -177,7 +181,7 @@ int config_build(struct config *c, const struct conf_doc *d, const struct config
             k++;
         if (k == NSECTIONS)
             return verr(&v, n->line, n->col, "unknown section '%s' (known: network, log, tls, "
-                        "firewall, limits, database, routes)", n->name);
+                        "firewall, limits, database, auth, routes)", n->name);
         if (seen_line[k])
             return verr(&v, n->line, n->col, "section '%s' given twice (first at line %u)", n->name,
                         seen_line[k]);
@@ -190,7 +194,9 @@ int config_build(struct config *c, const struct conf_doc *d, const struct config
         if (sections[k].fn(&v, n) < 0)
             return -1;
     }
-    return config_check_routes(&v);
+    if (config_check_routes(&v) < 0)
+        return -1;
+    return config_check_auth(&v);
 }
 
 /* The blob as a config_files resolver: files are archive entries, a
@@ -238,6 +244,9 @@ size_t config_named(const struct config *c, struct config_named *out, size_t max
     }
     if (c->database.migrations)
         ADD(c->database.migrations, 1, 0);
+    /* An HS256 key is a secret like a TLS key; an ES256 key is public. */
+    for (unsigned i = 0; c->auth.enabled && i < c->auth.njwt; i++)
+        ADD(c->auth.jwt[i].file.path, 0, !c->auth.jwt[i].es256);
     for (unsigned i = 0; i < c->nroutes; i++)
         if (c->routes[i].kind == CONFIG_ROUTE_STATIC)
             ADD(c->routes[i].target, c->routes[i].target_is_dir, 0);
@@ -297,6 +306,7 @@ size_t config_show(const struct config *c, char *buf, size_t cap)
     config_show_firewall(c, &b);
     config_show_limits(c, &b);
     config_show_database(c, &b);
+    config_show_auth(c, &b);
     config_show_routes(c, &b);
     return b.len;
 }
@@ -325,5 +335,6 @@ size_t config_warnings(const struct config *c, char *buf, size_t cap)
                   "or 443 (add e.g. inbound tcp 443 from 0.0.0.0/0)\n");
     if (c->tls.enabled && c->firewall.nin && !inbound_allows_tcp(c, 443))
         sb_printf(&b, "warning: tls is configured but no inbound firewall rule admits tcp 443\n");
+    config_warn_auth(c, &b);
     return b.len;
 }

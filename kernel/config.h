@@ -3,7 +3,7 @@
  * unchanged into the kernel and into apctl, so both accept and refuse the
  * same files with the same messages.
  *
- * Sections: network, log, tls, firewall, limits, database, routes. Every
+ * Sections: network, log, tls, firewall, limits, database, auth, routes. Every
  * other name is an error (nothing is silently ignored). Values not given
  * keep the defaults of config_defaults (documented in docs/config.md).
  * Strings point into the config's own arena (struct config.text): a
@@ -176,6 +176,67 @@ struct config_sql {
     unsigned nsort, nfilter, nbool;
 };
 
+/* The auth section (docs/auth.md): who a caller is (API keys, JWTs,
+ * session cookies from a login route) and what each role may do. */
+#define CONFIG_ROLES_MAX 16
+#define CONFIG_PERMS_MAX 32             /* distinct permission names */
+#define CONFIG_API_KEYS_MAX 64
+#define CONFIG_JWT_KEYS_MAX 8
+#define CONFIG_CSRF_ORIGINS_MAX 8
+#define CONFIG_NAME_MAX 64              /* role, permission, key and claim names */
+#define CONFIG_PASSWORD_ITER_MIN 600000 /* OWASP's 2023 floor for PBKDF2-HMAC-SHA256 */
+enum { CONFIG_AUTH_APIKEY = 1, CONFIG_AUTH_JWT = 2, CONFIG_AUTH_SESSION = 4, CONFIG_AUTH_NONE = 8 };
+enum { CONFIG_SAMESITE_LAX, CONFIG_SAMESITE_STRICT, CONFIG_SAMESITE_NONE };
+struct config_role {
+    const char *name;
+    uint32_t perms;                 /* bits: indexes into config_auth.perm */
+};
+struct config_api_key {
+    const char *name;
+    unsigned role;                  /* index into roles */
+    uint8_t sha256[32];             /* of the key; the key itself is never in the config */
+    int has_user;
+    int64_t user;                   /* :auth_user_id for this key, when has_user */
+};
+struct config_jwt_key {
+    const char *name;               /* the kid it answers to */
+    int es256;                      /* else HS256 */
+    struct config_file file;        /* HS256: the secret (secret bytes); ES256: the PEM public key */
+    uint8_t pub[65];                /* ES256: 0x04 || X || Y */
+};
+struct config_auth {
+    int enabled;
+    struct config_role role[CONFIG_ROLES_MAX];
+    unsigned nroles;
+    const char *perm[CONFIG_PERMS_MAX];
+    unsigned nperms;
+    struct config_api_key key[CONFIG_API_KEYS_MAX];
+    unsigned nkeys;
+    const char *api_key_header;     /* "X-API-Key" */
+    struct config_jwt_key jwt[CONFIG_JWT_KEYS_MAX];
+    unsigned njwt;
+    uint32_t jwt_leeway_s;
+    const char *jwt_issuer, *jwt_audience;     /* NULL: not checked */
+    const char *jwt_user_claim, *jwt_role_claim;
+    /* Sessions (login routes): the cookie and the server-side record. */
+    const char *cookie;             /* its name */
+    uint32_t session_max_age_s;
+    const char *session_path, *session_domain;  /* domain NULL: host-only */
+    int same_site;                  /* CONFIG_SAMESITE_* */
+    uint32_t session_cache;         /* entries kept in memory */
+    const char *csrf_origin[CONFIG_CSRF_ORIGINS_MAX];
+    unsigned ncsrf_origins;
+    const char *csrf_header;        /* "X-CSRF-Token" */
+    /* Passwords: PBKDF2-HMAC-SHA256. */
+    uint32_t password_iterations;
+    uint32_t password_min, password_max;    /* characters */
+    uint32_t hash_concurrency;      /* password hashes running at once; others queue */
+    /* Login attempts: per client address (all), per account (failures). */
+    uint32_t login_per_min, login_burst;
+    uint32_t account_per_min, account_burst;
+    int audit;                      /* the appliance_audit table (needs a database) */
+};
+
 /* Route methods: a bit mask. GET routes answer HEAD too. */
 enum {
     CONFIG_M_GET = 1, CONFIG_M_HEAD = 2, CONFIG_M_POST = 4, CONFIG_M_PUT = 8,
@@ -184,6 +245,7 @@ enum {
 enum config_route_kind {
     CONFIG_ROUTE_STATIC, CONFIG_ROUTE_REDIRECT, CONFIG_ROUTE_HEALTH, CONFIG_ROUTE_READY,
     CONFIG_ROUTE_METRICS, CONFIG_ROUTE_SQL, CONFIG_ROUTE_HANDLER, CONFIG_ROUTE_BACKUP,
+    CONFIG_ROUTE_LOGIN, CONFIG_ROUTE_LOGOUT,
 };
 struct config_route {
     unsigned methods;
@@ -211,6 +273,15 @@ struct config_route {
     /* backup routes: the SHA-256 of the bearer token, 64 hex digits (the
      * token itself is never in the config). */
     const char *token_sha256;
+    /* Credentials: CONFIG_AUTH_* schemes the route takes (0: public), and
+     * the permission it needs (index into auth.perm, -1: any caller the
+     * schemes authenticate). */
+    unsigned auth;
+    int permission;
+    /* sql routes: `hash-password FIELD`: the body's FIELD is hashed
+     * (PBKDF2, off the event loop's critical path) and bound as
+     * :FIELD_hash; the password itself is never bound. */
+    const char *hash_password;
     /* On port 80 when tls is on: CONFIG_PLAIN_SERVE or _REDIRECT, 0 for
      * the tls section's plain-http. */
     int plain_http;
@@ -226,6 +297,7 @@ struct config {
     struct config_firewall firewall;
     struct config_limits limits;
     struct config_database database;
+    struct config_auth auth;
     struct config_route routes[CONFIG_ROUTES_MAX];
     unsigned nroutes;
     char text[CONFIG_TEXT_MAX];     /* arena for the strings above */
@@ -257,7 +329,8 @@ size_t config_show(const struct config *c, char *buf, size_t cap);
 size_t config_warnings(const struct config *c, char *buf, size_t cap);
 
 /* Paths a valid config names, for apctl pack: files and directories (whose
- * files all go into the blob); secret is set for private keys. */
+ * files all go into the blob); secret is set for private keys and HS256
+ * secrets (packed owner-only, never shown). */
 struct config_named { const char *path; int is_dir, secret; };
 size_t config_named(const struct config *c, struct config_named *out, size_t max);
 

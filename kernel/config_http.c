@@ -8,8 +8,16 @@
  * METHODS is GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, a comma list of
  * them, or ANY (GET includes HEAD). PATTERN is /segments with :param
  * segments and an optional trailing *. KIND is static, redirect, health,
- * ready, metrics, sql, handler or backup. Two routes with the same method and the
- * same pattern shape (parameter names aside) are an error.
+ * ready, metrics, sql, handler, backup, login or logout. Two routes with
+ * the same method and the same pattern shape (parameter names aside) are
+ * an error.
+ *
+ * Credentials (docs/auth.md): a route's `auth SCHEME...` and `permission
+ * PERM` are read with its options; the schemes a `permission` alone
+ * implies, and the names against the auth section, are resolved in
+ * config_check_routes, once every section is read (the auth section may
+ * follow the routes). metrics and backup routes are internal: they say
+ * who may call them, if only `auth none`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -99,9 +107,14 @@ void config_show_limits(const struct config *c, struct sbuf *b)
 static const char *const method_names[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" };
 #define NMETHODS 7
 
+/* Invariant: in enum config_route_kind's order. */
 static const char *const kind_names[] = { "static", "redirect", "health", "ready", "metrics", "sql",
-                                          "handler", "backup" };
-#define NKINDS 8
+                                          "handler", "backup", "login", "logout" };
+#define NKINDS 10
+
+/* Credential schemes, in CONFIG_AUTH_* bit order. */
+static const char *const scheme_names[] = { "api-key", "jwt", "session", "none" };
+#define NSCHEMES 4
 
 static int parse_methods(const char *s, unsigned *mask)
 {
@@ -271,7 +284,9 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
                            /* sql routes' own: config_sql.c reads them */
                            { "param", NULL, 1 }, { "page", NULL, 1 }, { "sort-by", NULL, 1 },
                            { "filter-by", NULL, 1 }, { "json-boolean", NULL, 1 }, { "result", NULL, 1 },
-                           { "location", NULL, 1 }, { "token-sha256", NULL, 0 } };
+                           { "location", NULL, 1 }, { "token-sha256", NULL, 0 },
+                           /* credentials (docs/auth.md) */
+                           { "auth", NULL, 0 }, { "permission", NULL, 0 }, { "hash-password", NULL, 0 } };
     if (kit_collect_in(v, n, "a route's options", slot, sizeof slot / sizeof slot[0]) < 0)
         return -1;
     uint64_t x;
@@ -303,33 +318,9 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
         if (!(r->index = kit_keep(v, o, s)))
             return -1;
     }
-    if (slot[3].node) {
-        /* rate-limit N/s|N/m [burst B] */
-        const struct conf_node *o = slot[3].node;
-        const char *usage = "e.g. rate-limit 10/s burst 20";
-        if (kit_no_block(v, o) < 0)
-            return -1;
-        if (o->nargs != 1 && o->nargs != 3)
-            return verr(v, o->line, o->col, "'rate-limit' takes a rate and an optional burst (%s)", usage);
-        const char *s = kit_arg(v, o, 0)->s, *slash = strchr(s, '/');
-        char num[16];
-        if (!slash || (size_t)(slash - s) >= sizeof num || (strcmp(slash, "/s") && strcmp(slash, "/m")))
-            return verr_arg(v, o, 0, "'%s' is not a rate N/s or N/m (%s)", s, usage);
-        memcpy(num, s, (size_t)(slash - s));
-        num[slash - s] = 0;
-        uint64_t per_min_max = slash[1] == 's' ? 100000 : 6000000;
-        if (kit_parse_uint(num, per_min_max, &x) < 0 || x == 0)
-            return verr_arg(v, o, 0, "'%s' is not a rate N/s or N/m with N 1-100000 per second", s);
-        r->rate_per_min = (uint32_t)(slash[1] == 's' ? x * 60 : x);
-        r->rate_burst = (uint32_t)(slash[1] == 's' ? x : (x + 59) / 60);
-        if (o->nargs == 3) {
-            if (strcmp(kit_arg(v, o, 1)->s, "burst") != 0)
-                return verr_arg(v, o, 1, "expected 'burst' here (%s)", usage);
-            if (kit_parse_uint(kit_arg(v, o, 2)->s, 100000, &x) < 0 || x == 0)
-                return verr_arg(v, o, 2, "'%s' is not a burst 1-100000", kit_arg(v, o, 2)->s);
-            r->rate_burst = (uint32_t)x;
-        }
-    }
+    if (slot[3].node && kit_rate(v, slot[3].node, "e.g. rate-limit 10/s burst 20", &r->rate_per_min,
+                                 &r->rate_burst) < 0)
+        return -1;
     if (slot[4].node && route_cors(v, slot[4].node, r) < 0)
         return -1;
     if (slot[13].node) {
@@ -357,6 +348,65 @@ static int route_options(struct vctx *v, const struct conf_node *n, struct confi
             return verr_arg(v, o, 0, "'%s': plain-http takes serve or redirect", s);
         r->plain_http = !strcmp(s, "serve") ? CONFIG_PLAIN_SERVE : CONFIG_PLAIN_REDIRECT;
     }
+    if ((slot[14].node || slot[15].node) && (r->kind == CONFIG_ROUTE_LOGIN || r->kind == CONFIG_ROUTE_LOGOUT)) {
+        const struct conf_node *o = slot[14].node ? slot[14].node : slot[15].node;
+        return verr(v, o->line, o->col, "'%s' is not for %s routes (%s)", o->name, kind_names[r->kind],
+                    r->kind == CONFIG_ROUTE_LOGIN ? "a login route is public: it makes the credential"
+                                                  : "a logout route ends the session its cookie names");
+    }
+    if (slot[14].node) {
+        /* auth SCHEME... | auth none */
+        const struct conf_node *o = slot[14].node;
+        if (kit_no_block(v, o) < 0)
+            return -1;
+        if (o->nargs == 0)
+            return verr(v, o->line, o->col, "'auth' takes the schemes the route accepts: api-key, jwt, "
+                        "session, or none alone (e.g. auth jwt session)");
+        for (unsigned k = 0; k < o->nargs; k++) {
+            const char *w = kit_arg(v, o, k)->s;
+            unsigned i = 0;
+            while (i < NSCHEMES && strcmp(scheme_names[i], w))
+                i++;
+            if (i == NSCHEMES)
+                return verr_arg(v, o, k, "'%s' is not a scheme: api-key, jwt, session, or none alone", w);
+            if (r->auth & (1u << i))
+                return verr_arg(v, o, k, "'%s' is listed twice", w);
+            r->auth |= 1u << i;
+        }
+        if ((r->auth & CONFIG_AUTH_NONE) && r->auth != CONFIG_AUTH_NONE)
+            return verr(v, o->line, o->col, "'auth none' makes the route public: it takes no other scheme");
+    }
+    if (slot[15].node) {
+        /* permission PERM: resolved against the auth section later. */
+        const struct conf_node *o = slot[15].node;
+        if (kit_want_args(v, o, 1, "e.g. permission write") < 0)
+            return -1;
+        if (r->auth == CONFIG_AUTH_NONE)
+            return verr(v, o->line, o->col, "'permission' needs a caller's role: drop 'auth none' (a "
+                        "public route has no one to check)");
+    }
+    if (slot[16].node) {
+        /* hash-password FIELD: config_sql.c checks :FIELD_hash. */
+        const struct conf_node *o = slot[16].node;
+        if (kit_want_args(v, o, 1, "e.g. hash-password password") < 0)
+            return -1;
+        if (r->kind != CONFIG_ROUTE_SQL)
+            return verr(v, o->line, o->col, "'hash-password' is an option of sql routes");
+        if (r->methods & ~(unsigned)(CONFIG_M_POST | CONFIG_M_PUT | CONFIG_M_PATCH))
+            return verr(v, o->line, o->col, "'hash-password' reads the JSON body: the route's methods are "
+                        "POST, PUT or PATCH only");
+        const char *f = kit_arg(v, o, 0)->s;
+        int ok = ident_char(f[0], 1) && f[0] != '_' && strlen(f) <= CONFIG_NAME_MAX;
+        for (const char *q = f + 1; ok && *q; q++)
+            ok = ident_char(*q, 0);
+        if (!ok)
+            return verr_arg(v, o, 0, "'%s' is not a field name (a letter, then letters, digits, '_')", f);
+        if (!strncmp(f, "auth_", 5))
+            return verr_arg(v, o, 0, "'%s': auth_ names are bound from the caller's credentials, never from "
+                            "the request", f);
+        if (!(r->hash_password = kit_keep(v, o, f)))
+            return -1;
+    }
     return 0;
 }
 
@@ -377,7 +427,7 @@ static int route_kind(struct vctx *v, const struct conf_node *n, struct config_r
         k++;
     if (k == NKINDS)
         return verr_arg(v, n, 1, "unknown route kind '%s' (use static, redirect, health, ready, "
-                        "metrics, sql, handler or backup)", ka->s);
+                        "metrics, sql, handler, backup, login or logout)", ka->s);
     r->kind = (enum config_route_kind)k;
     unsigned nargs = n->nargs - 2;
     static const char *const usage[] = {
@@ -387,9 +437,12 @@ static int route_kind(struct vctx *v, const struct conf_node *n, struct config_r
         "sql takes one to 8 quoted statements: sql \"SELECT ...\"",
         "handler takes a name: handler hello",
         "backup takes no arguments (its token-sha256 goes in its block)",
+        "login takes one quoted statement that finds the user by :username: login \"SELECT id AS user_id, "
+        "password_hash, role FROM users WHERE handle = :username\"",
+        "logout takes no arguments",
     };
-    static const unsigned want_lo[] = { 1, 2, 0, 0, 0, 1, 1, 0 },
-                          want_hi[] = { 1, 2, 0, 0, 0, CONFIG_SQL_MAX, 1, 0 };
+    static const unsigned want_lo[] = { 1, 2, 0, 0, 0, 1, 1, 0, 1, 0 },
+                          want_hi[] = { 1, 2, 0, 0, 0, CONFIG_SQL_MAX, 1, 0, 1, 0 };
     if (nargs < want_lo[k] || nargs > want_hi[k]) {
         const struct conf_arg *a = nargs > want_hi[k] ? kit_arg(v, n, 2 + want_hi[k]) : ka;
         return verr(v, a->line, a->col, "%s", usage[k]);
@@ -433,6 +486,7 @@ static int route_kind(struct vctx *v, const struct conf_node *n, struct config_r
         break;
     }
     case CONFIG_ROUTE_SQL:
+    case CONFIG_ROUTE_LOGIN:
         for (unsigned i = 0; i < nargs; i++) {
             const struct conf_arg *a = kit_arg(v, n, 2 + i);
             const char *q = a->s;
@@ -472,6 +526,7 @@ int config_sec_routes(struct vctx *v, const struct conf_node *sec)
             return verr(v, n->line, n->col, "more than %d routes", CONFIG_ROUTES_MAX);
         struct config_route *r = &c->routes[c->nroutes];
         memset(r, 0, sizeof *r);
+        r->permission = -1;
         r->line = n->line;
         r->col = n->col;
         if (parse_methods(n->name, &r->methods) < 0)
@@ -506,16 +561,103 @@ int config_sec_routes(struct vctx *v, const struct conf_node *sec)
     return 0;
 }
 
+/* Route i's node in the document (each child of routes made one route),
+ * and its option named name, for positions in later checks. */
+static const struct conf_node *route_option(const struct vctx *v, unsigned i, const char *name)
+{
+    int16_t k = v->d->first;
+    while (k >= 0 && strcmp(v->d->nodes[k].name, "routes"))
+        k = v->d->nodes[k].next;
+    if (k < 0)
+        return NULL;
+    for (k = v->d->nodes[k].first_child; k >= 0 && i; k = v->d->nodes[k].next)
+        i--;
+    if (k < 0 || !v->d->nodes[k].has_block)
+        return NULL;
+    for (k = v->d->nodes[k].first_child; k >= 0; k = v->d->nodes[k].next)
+        if (!strcmp(v->d->nodes[k].name, name))
+            return &v->d->nodes[k];
+    return NULL;
+}
+
+/* A route's credentials against the auth section: the permission's
+ * index, the schemes a permission alone implies, and that every scheme
+ * named has a way to authenticate. */
+static int check_credentials(struct vctx *v, unsigned i, unsigned sessions)
+{
+    const struct config_auth *a = &v->c->auth;
+    struct config_route *r = &v->c->routes[i];
+    const struct conf_node *au = route_option(v, i, "auth"), *pe = route_option(v, i, "permission");
+    if (!a->enabled && ((r->auth & ~(unsigned)CONFIG_AUTH_NONE) || pe)) {
+        const struct conf_node *o = pe ? pe : au;
+        return verr(v, o->line, o->col, "'%s' needs an auth section (auth { role NAME PERM... } and a way "
+                    "to authenticate: docs/auth.md)", o->name);
+    }
+    if (au) {
+        static const char *const why[] = {
+            "the auth section declares no api-key",
+            "the auth section declares no jwt-key",
+            "no login route makes sessions (add e.g. POST /login login \"SELECT ...\")",
+        };
+        const unsigned have[] = { a->nkeys, a->njwt, sessions };
+        for (unsigned k = 0; k < au->nargs; k++)
+            for (unsigned s = 0; s < 3; s++)
+                if (!strcmp(kit_arg(v, au, k)->s, scheme_names[s]) && !have[s])
+                    return verr_arg(v, au, k, "'%s': %s", scheme_names[s], why[s]);
+    }
+    if (!pe)
+        return 0;
+    const char *p = kit_arg(v, pe, 0)->s;
+    unsigned k = 0;
+    while (k < a->nperms && strcmp(a->perm[k], p))
+        k++;
+    if (k == a->nperms) {
+        char known[CONFIG_PERMS_MAX * (CONFIG_NAME_MAX + 2) + 1] = "";
+        for (unsigned j = 0; j < a->nperms; j++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "", a->perm[j]);
+        if (a->nperms)
+            return verr_arg(v, pe, 0, "'%s' is not a permission any role has (the roles grant: %s)", p, known);
+        return verr_arg(v, pe, 0, "'%s' is not a permission any role has (grant it: role NAME %s)", p, p);
+    }
+    r->permission = (int)k;
+    if (!r->auth) {
+        r->auth = (a->nkeys ? (unsigned)CONFIG_AUTH_APIKEY : 0) | (a->njwt ? (unsigned)CONFIG_AUTH_JWT : 0) |
+                  (sessions ? (unsigned)CONFIG_AUTH_SESSION : 0);
+        if (!r->auth)
+            return verr(v, pe->line, pe->col, "'permission' needs a way to authenticate: the auth section has "
+                        "no api-key or jwt-key, and no login route makes sessions");
+    }
+    return 0;
+}
+
 int config_check_routes(struct vctx *v)
 {
+    unsigned sessions = 0;
+    for (unsigned i = 0; i < v->c->nroutes; i++)
+        sessions += v->c->routes[i].kind == CONFIG_ROUTE_LOGIN;
     for (unsigned i = 0; i < v->c->nroutes; i++) {
-        const struct config_route *r = &v->c->routes[i];
-        if ((r->kind == CONFIG_ROUTE_SQL || r->kind == CONFIG_ROUTE_BACKUP) && !v->c->database.enabled)
-            return verr(v, r->line, r->col, "%s routes need a database section (database { disk vda })",
-                        r->kind == CONFIG_ROUTE_SQL ? "sql" : "backup");
-        if (r->kind == CONFIG_ROUTE_BACKUP && !r->token_sha256)
-            return verr(v, r->line, r->col, "a backup route needs its token's hash: { token-sha256 HEX } "
-                        "(openssl rand -hex 32 makes a token; printf %%s \"$TOKEN\" | sha256sum its hash)");
+        struct config_route *r = &v->c->routes[i];
+        const char *kind = kind_names[r->kind];
+        if ((r->kind == CONFIG_ROUTE_SQL || r->kind == CONFIG_ROUTE_BACKUP || r->kind == CONFIG_ROUTE_LOGIN) &&
+            !v->c->database.enabled)
+            return verr(v, r->line, r->col, "%s routes need a database section (database { disk vda })", kind);
+        if ((r->kind == CONFIG_ROUTE_LOGIN || r->kind == CONFIG_ROUTE_LOGOUT) && !v->c->auth.enabled)
+            return verr(v, r->line, r->col, "%s routes need an auth section (auth { role NAME PERM... }: "
+                        "docs/auth.md)", kind);
+        if ((r->kind == CONFIG_ROUTE_LOGIN || r->kind == CONFIG_ROUTE_LOGOUT) && r->methods != CONFIG_M_POST)
+            return verr(v, r->line, r->col, "a %s route answers POST only", kind);
+        if (check_credentials(v, i, sessions) < 0)
+            return -1;
+        if (r->kind == CONFIG_ROUTE_METRICS && !r->auth)
+            return verr(v, r->line, r->col, "a metrics route needs credentials: { permission metrics } "
+                        "(or { auth none } to serve it to anyone)");
+        if (r->kind == CONFIG_ROUTE_BACKUP && !r->token_sha256 && !r->auth)
+            return verr(v, r->line, r->col, "a backup route needs credentials: { permission backup }, or its "
+                        "token's hash { token-sha256 HEX } (openssl rand -hex 32 makes a token; printf %%s "
+                        "\"$TOKEN\" | sha256sum its hash)");
+        if (r->kind == CONFIG_ROUTE_BACKUP && r->token_sha256 && r->auth)
+            return verr(v, r->line, r->col, "a backup route takes its token-sha256 or auth and permission, "
+                        "not both (keep one)");
         if (r->kind == CONFIG_ROUTE_BACKUP && (r->methods & ~(unsigned)(CONFIG_M_GET | CONFIG_M_HEAD)))
             return verr(v, r->line, r->col, "a backup route answers GET only");
     }
@@ -560,6 +702,7 @@ void config_show_routes(const struct config *c, struct sbuf *b)
         }
         int opts = r->has_body_max || r->cache_control || (r->index && strcmp(r->index, "index.html")) ||
                    r->rate_per_min || r->ncors || r->cors_any || r->plain_http || r->token_sha256 ||
+                   r->auth || r->permission >= 0 || r->hash_password ||
                    (r->kind == CONFIG_ROUTE_SQL && config_sql_has_options(r));
         if (!opts) {
             sb_printf(b, "\n");
@@ -579,10 +722,9 @@ void config_show_routes(const struct config *c, struct sbuf *b)
         if (r->index && strcmp(r->index, "index.html"))
             sb_printf(b, "        index %s\n", r->index);
         if (r->rate_per_min) {
-            if (r->rate_per_min % 60 == 0)
-                sb_printf(b, "        rate-limit %u/s burst %u\n", r->rate_per_min / 60, r->rate_burst);
-            else
-                sb_printf(b, "        rate-limit %u/m burst %u\n", r->rate_per_min, r->rate_burst);
+            sb_printf(b, "        rate-limit ");
+            sb_rate(b, r->rate_per_min, r->rate_burst);
+            sb_printf(b, "\n");
         }
         if (r->ncors || r->cors_any) {
             sb_printf(b, "        cors");
@@ -598,6 +740,17 @@ void config_show_routes(const struct config *c, struct sbuf *b)
             config_show_sql(r, b);
         if (r->token_sha256)
             sb_printf(b, "        token-sha256 %s\n", r->token_sha256);
+        if (r->auth) {
+            sb_printf(b, "        auth");
+            for (unsigned k = 0; k < NSCHEMES; k++)
+                if (r->auth & (1u << k))
+                    sb_printf(b, " %s", scheme_names[k]);
+            sb_printf(b, "\n");
+        }
+        if (r->permission >= 0)
+            sb_printf(b, "        permission %s\n", c->auth.perm[r->permission]);
+        if (r->hash_password)
+            sb_printf(b, "        hash-password %s\n", r->hash_password);
         sb_printf(b, "    }\n");
     }
     sb_printf(b, "}\n");

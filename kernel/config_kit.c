@@ -26,7 +26,7 @@ int kit_collect_in(struct vctx *v, const struct conf_node *sec, const char *wher
         while (k < n && strcmp(slot[k].name, nd->name) != 0)
             k++;
         if (k == n) {
-            char known[256] = "";
+            char known[512] = "";
             for (size_t j = 0; j < n; j++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
                          slot[j].name);
@@ -35,7 +35,7 @@ int kit_collect_in(struct vctx *v, const struct conf_node *sec, const char *wher
         }
         /* Two directives on one line ("disk vdb migrations db") read as
          * one with extra arguments: say so rather than count arguments. */
-        for (unsigned a = 1; a < nd->nargs; a++) {
+        for (unsigned a = 1; a < nd->nargs && !(slot[k].repeats & KIT_FREE_WORDS); a++) {
             const struct conf_arg *arg = kit_arg(v, nd, a);
             for (size_t j = 0; j < n && !arg->quoted; j++)
                 if (strcmp(arg->s, slot[j].name) == 0)
@@ -203,6 +203,35 @@ int kit_size(struct vctx *v, const struct conf_node *n, uint64_t lo, uint64_t hi
     return ranged(v, n, lo, hi, out, kit_parse_size, fmt_size, "size", "in bytes or with k, m or g");
 }
 
+int kit_rate(struct vctx *v, const struct conf_node *o, const char *usage, uint32_t *per_min,
+             uint32_t *burst)
+{
+    uint64_t x;
+    if (kit_no_block(v, o) < 0)
+        return -1;
+    if (o->nargs != 1 && o->nargs != 3)
+        return verr(v, o->line, o->col, "'%s' takes a rate and an optional burst (%s)", o->name, usage);
+    const char *s = kit_arg(v, o, 0)->s, *slash = strchr(s, '/');
+    char num[16];
+    if (!slash || (size_t)(slash - s) >= sizeof num || (strcmp(slash, "/s") && strcmp(slash, "/m")))
+        return verr_arg(v, o, 0, "'%s' is not a rate N/s or N/m (%s)", s, usage);
+    memcpy(num, s, (size_t)(slash - s));
+    num[slash - s] = 0;
+    uint64_t per_min_max = slash[1] == 's' ? 100000 : 6000000;
+    if (kit_parse_uint(num, per_min_max, &x) < 0 || x == 0)
+        return verr_arg(v, o, 0, "'%s' is not a rate N/s or N/m with N 1-100000 per second", s);
+    *per_min = (uint32_t)(slash[1] == 's' ? x * 60 : x);
+    *burst = (uint32_t)(slash[1] == 's' ? x : (x + 59) / 60);
+    if (o->nargs == 3) {
+        if (strcmp(kit_arg(v, o, 1)->s, "burst") != 0)
+            return verr_arg(v, o, 1, "expected 'burst' here (%s)", usage);
+        if (kit_parse_uint(kit_arg(v, o, 2)->s, 100000, &x) < 0 || x == 0)
+            return verr_arg(v, o, 2, "'%s' is not a burst 1-100000", kit_arg(v, o, 2)->s);
+        *burst = (uint32_t)x;
+    }
+    return 0;
+}
+
 const char *kit_keep(struct vctx *v, const struct conf_node *n, const char *s)
 {
     struct config *c = v->c;
@@ -296,6 +325,14 @@ void sb_value(struct sbuf *b, const char *s)
         sb_printf(b, "%s", s);
     else
         sb_quoted(b, s);
+}
+
+void sb_rate(struct sbuf *b, uint32_t per_min, uint32_t burst)
+{
+    if (per_min % 60 == 0)
+        sb_printf(b, "%u/s burst %u", per_min / 60, burst);
+    else
+        sb_printf(b, "%u/m burst %u", per_min, burst);
 }
 
 void sb_duration(struct sbuf *b, uint64_t ms)

@@ -31,8 +31,12 @@ const struct conf_arg *kit_arg(const struct vctx *v, const struct conf_node *n, 
 /* A section's directives. kit_collect fills slot[k].node from the
  * section's children by name (the first, for those that repeat); an
  * unknown name, or a repeat of one that may appear once, is an error
- * naming the known ones. */
+ * naming the known ones. An argument spelled like a directive reads as two
+ * directives on one line (an error), unless the slot's repeats has
+ * KIT_FREE_WORDS: its arguments are names and keywords of its own (e.g.
+ * `api-key NAME role ROLE`, where role is also a directive). */
 struct slot { const char *name; const struct conf_node *node; int repeats; };
+#define KIT_FREE_WORDS 2
 int kit_collect(struct vctx *v, const struct conf_node *sec, struct slot *slot, size_t n);
 /* The same, naming the block as where in messages. */
 int kit_collect_in(struct vctx *v, const struct conf_node *sec, const char *where, struct slot *slot,
@@ -48,6 +52,11 @@ int kit_uint(struct vctx *v, const struct conf_node *n, uint64_t lo, uint64_t hi
 int kit_duration_ms(struct vctx *v, const struct conf_node *n, uint64_t lo_ms, uint64_t hi_ms,
                     uint64_t *out);
 int kit_size(struct vctx *v, const struct conf_node *n, uint64_t lo, uint64_t hi, uint64_t *out);
+/* RATE [burst B] (rate-limit, login-limit): RATE is N/s or N/m with N
+ * 1-100000 a second; without a burst, a second's worth (at least 1).
+ * usage completes the messages. */
+int kit_rate(struct vctx *v, const struct conf_node *o, const char *usage, uint32_t *per_min,
+             uint32_t *burst);
 /* Pure number parsers behind them: 0 or -1. */
 int kit_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int kit_parse_duration_ms(const char *s, uint64_t *out);
@@ -75,21 +84,30 @@ void sb_value(struct sbuf *b, const char *s);
 void sb_quoted(struct sbuf *b, const char *s);
 void sb_duration(struct sbuf *b, uint64_t ms);
 void sb_size(struct sbuf *b, uint64_t bytes);
+/* A kit_rate value, in the shortest unit: "10/s burst 20". */
+void sb_rate(struct sbuf *b, uint32_t per_min, uint32_t burst);
 
 /* The section validators and printers (one file each). */
 int config_sec_tls(struct vctx *v, const struct conf_node *sec);
 int config_sec_firewall(struct vctx *v, const struct conf_node *sec);
 int config_sec_limits(struct vctx *v, const struct conf_node *sec);
 int config_sec_database(struct vctx *v, const struct conf_node *sec);
+int config_sec_auth(struct vctx *v, const struct conf_node *sec);
 int config_sec_routes(struct vctx *v, const struct conf_node *sec);
 void config_show_tls(const struct config *c, struct sbuf *b);
 void config_show_firewall(const struct config *c, struct sbuf *b);
 void config_show_limits(const struct config *c, struct sbuf *b);
 void config_show_database(const struct config *c, struct sbuf *b);
+void config_show_auth(const struct config *c, struct sbuf *b);
 void config_show_routes(const struct config *c, struct sbuf *b);
 /* Checks across sections, after all are read (e.g. sql routes need a
  * database). */
 int config_check_routes(struct vctx *v);
+int config_check_auth(struct vctx *v);
+/* The auth section's defaults (config_defaults), and its advice for
+ * config_warnings. */
+void config_auth_defaults(struct config_auth *a);
+void config_warn_auth(const struct config *c, struct sbuf *b);
 /* A sql route's options (config_sql.c): the sql-only directives of its
  * block, then its :names checked against them. */
 int config_route_sql(struct vctx *v, const struct conf_node *n, struct config_route *r);

@@ -14,7 +14,13 @@
  * Every :name in the statements must be a pattern parameter or declared
  * with `param`, and every `param` must be used: a typo is an error here,
  * not a NULL at run time. Names starting with '_' are the server's
- * (paging binds :_limit and the like).
+ * (paging binds :_limit and the like). Names starting with auth_ are the
+ * caller's identity (docs/auth.md): :auth_user_id, :auth_role and
+ * :auth_name, in routes that take credentials only, and never a param or
+ * a pattern parameter. `hash-password FIELD` makes :FIELD_hash a name.
+ *
+ * A login route's one statement is checked here too: :username is its
+ * only name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +78,15 @@ struct use_ctx {
     struct vctx *v;
     const struct config_route *r;
     unsigned used;                  /* bit per param */
+    int credentials;                /* the route takes them: auth_ names are bound */
+    int hash_used, username_used;
     const struct conf_arg *at;
 };
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && !memcmp(name, want, len);
+}
 
 static int pattern_has(const char *pattern, const char *name, size_t len)
 {
@@ -89,6 +102,21 @@ static int note_use(void *arg, const char *name, size_t len)
     if (name[0] == '_')
         return verr(u->v, u->at->line, u->at->col, "':%.*s': names starting with '_' are the "
                     "server's own", (int)len, name);
+    const char *hp = u->r->hash_password;
+    if (hp && len == strlen(hp) + 5 && !memcmp(name, hp, len - 5) && !memcmp(name + len - 5, "_hash", 5)) {
+        u->hash_used = 1;
+        return 0;
+    }
+    if (len >= 5 && !memcmp(name, "auth_", 5)) {
+        if (!name_is(name, len, "auth_user_id") && !name_is(name, len, "auth_role") &&
+            !name_is(name, len, "auth_name"))
+            return verr(u->v, u->at->line, u->at->col, "':%.*s': the caller's identity is :auth_user_id, "
+                        ":auth_role or :auth_name (no other auth_ names)", (int)len, name);
+        if (!u->credentials)
+            return verr(u->v, u->at->line, u->at->col, "':%.*s' is the caller's identity, but the route takes "
+                        "no credentials (add { permission PERM } or { auth SCHEME... })", (int)len, name);
+        return 0;
+    }
     for (unsigned i = 0; i < u->r->q.nparam; i++)
         if (strlen(u->r->q.param[i].name) == len && !memcmp(u->r->q.param[i].name, name, len)) {
             u->used |= 1u << i;
@@ -126,6 +154,15 @@ static int opt_param(struct vctx *v, const struct conf_node *o, struct config_ro
     const char *name = kit_arg(v, o, 0)->s;
     if (!ident_ok(name) || name[0] == '_')
         return verr_arg(v, o, 0, "'%s' is not a parameter name (a letter, then letters, digits, '_')", name);
+    if (!strncmp(name, "auth_", 5))
+        return verr_arg(v, o, 0, "'%s': auth_ names are bound from the caller's credentials, never from the "
+                        "request", name);
+    if (r->hash_password && !strcmp(name, r->hash_password))
+        return verr_arg(v, o, 0, "'%s' is the hash-password field: it is hashed, never bound (drop this param)",
+                        name);
+    if (r->hash_password && !strncmp(name, r->hash_password, strlen(r->hash_password)) &&
+        !strcmp(name + strlen(r->hash_password), "_hash"))
+        return verr_arg(v, o, 0, "'%s' is what hash-password binds (drop this param)", name);
     for (unsigned i = 0; i < q->nparam; i++)
         if (!strcmp(q->param[i].name, name))
             return verr_arg(v, o, 0, "param '%s' declared twice", name);
@@ -272,6 +309,31 @@ static int opt_page(struct vctx *v, const struct conf_node *o, struct config_sql
     return 0;
 }
 
+static int note_login(void *arg, const char *name, size_t len)
+{
+    struct use_ctx *u = arg;
+    if (!name_is(name, len, "username"))
+        return verr(u->v, u->at->line, u->at->col, "':%.*s': a login statement's only name is :username "
+                    "(the password is checked against the row's password_hash, never bound)", (int)len, name);
+    u->username_used = 1;
+    return 0;
+}
+
+/* login "SELECT id AS user_id, password_hash, role FROM users WHERE handle = :username" */
+static int login_statement(struct vctx *v, const struct conf_node *n, const struct config_route *r)
+{
+    struct use_ctx u = { v, r, 0, 0, 0, 0, kit_arg(v, n, 2) };
+    const char *why = scan_names(r->sql[0], note_login, &u);
+    if (why && *why)
+        return verr(v, u.at->line, u.at->col, "%s", why);
+    if (why)
+        return -1;
+    if (!u.username_used)
+        return verr(v, u.at->line, u.at->col, "a login statement finds the user by :username (e.g. SELECT id "
+                    "AS user_id, password_hash, role FROM users WHERE handle = :username)");
+    return 0;
+}
+
 int config_route_sql(struct vctx *v, const struct conf_node *n, struct config_route *r)
 {
     struct config_sql *q = &r->q;
@@ -324,10 +386,23 @@ int config_route_sql(struct vctx *v, const struct conf_node *n, struct config_ro
                 return -1;
         }
     }
+    if (r->kind == CONFIG_ROUTE_LOGIN)
+        return login_statement(v, n, r);
     if (r->kind != CONFIG_ROUTE_SQL)
         return 0;
-    /* The statements use only what is declared, and all of it. */
-    struct use_ctx u = { v, r, 0, NULL };
+    /* No request can set an auth_ name, the pattern's included. */
+    const char *ap = strstr(r->pattern, "/:auth_");
+    if (ap)
+        return verr_arg(v, n, 0, "':%.*s' in the pattern: auth_ names are bound from the caller's "
+                        "credentials, never from the request", (int)strcspn(ap + 2, "/"), ap + 2);
+    /* The statements use only what is declared, and all of it. A route
+     * takes credentials when it names schemes or a permission (whose
+     * schemes are resolved later, config_check_routes). */
+    struct use_ctx u = { v, r, 0, 0, 0, 0, NULL };
+    u.credentials = (r->auth & ~(unsigned)CONFIG_AUTH_NONE) != 0;
+    for (int16_t i = n->has_block ? n->first_child : -1; i >= 0; i = v->d->nodes[i].next)
+        if (!strcmp(v->d->nodes[i].name, "permission"))
+            u.credentials = 1;
     for (unsigned k = 0; k < r->nsql; k++) {
         u.at = kit_arg(v, n, 2 + k);
         const char *why = scan_names(r->sql[k], note_use, &u);
@@ -340,6 +415,9 @@ int config_route_sql(struct vctx *v, const struct conf_node *n, struct config_ro
         if (!(u.used >> i & 1))
             return verr(v, r->line, r->col, "param '%s' is declared but no statement uses :%s",
                         q->param[i].name, q->param[i].name);
+    if (r->hash_password && !u.hash_used)
+        return verr(v, r->line, r->col, "hash-password %s: no statement uses :%s_hash (the hash is bound "
+                    "there; the password never is)", r->hash_password, r->hash_password);
     if ((q->nsort || q->nfilter) && !q->page_default)
         return verr(v, r->line, r->col, "sort-by and filter-by are for list routes: add page "
                     "(e.g. page 20 max 100 key -id)");

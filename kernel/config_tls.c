@@ -1,7 +1,9 @@
-/* kernel/config_tls.c: certificate and key checks for the tls section (see
- * config_tls.h). With kernel/csprng.c, one of the two kernel files allowed
- * BearSSL headers (docs/architecture.md): the check must run identically
- * in apctl and at boot, below the net/ layer that serves TLS. */
+/* kernel/config_tls.c: certificate and key checks for the tls section, and
+ * the P-256 public keys of the auth section's ES256 jwt-keys (see
+ * config_tls.h). With kernel/csprng.c and kernel/crypto.c, one of the
+ * kernel files allowed BearSSL headers (docs/architecture.md): the checks
+ * must run identically in apctl and at boot, below the net/ layer that
+ * serves TLS. */
 #include "kernel/config_tls.h"
 
 #include <stdarg.h>
@@ -236,5 +238,115 @@ int config_tls_check(const uint8_t *cert, size_t cert_len, const uint8_t *key, s
 out:
     config_pem_free(&certs);
     config_pem_free(&keys);
+    return rc;
+}
+
+/* One DER element of tag at *p (n bytes left): its contents in *val,
+ * *len; *p and *n move past it. Definite lengths up to 65535 only (a
+ * P-256 key is 91 bytes). 0, or -1 on another tag or a bad length. */
+static int der_take(const uint8_t **p, size_t *n, uint8_t tag, const uint8_t **val, size_t *len)
+{
+    const uint8_t *q = *p;
+    size_t left = *n, k;
+    if (left < 2 || q[0] != tag)
+        return -1;
+    if (q[1] < 0x80) {
+        k = q[1];
+        q += 2, left -= 2;
+    } else if (q[1] == 0x81 && left >= 3 && q[2] >= 0x80) {
+        k = q[2];
+        q += 3, left -= 3;
+    } else if (q[1] == 0x82 && left >= 4 && q[2]) {
+        k = (size_t)q[2] << 8 | q[3];
+        q += 4, left -= 4;
+    } else {
+        return -1;
+    }
+    if (k > left)
+        return -1;
+    *val = q;
+    *len = k;
+    *p = q + k;
+    *n = left - k;
+    return 0;
+}
+
+static int der_is(const uint8_t *v, size_t len, const uint8_t *want, size_t wlen)
+{
+    return len == wlen && memcmp(v, want, wlen) == 0;
+}
+
+int config_p256_public_key(const uint8_t *pem, size_t len, uint8_t pub[65], char *why, size_t whylen)
+{
+    /* OIDs' contents (RFC 5480 2.1.1, RFC 8017 A.1). */
+    static const uint8_t ec_public_key[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 },
+                         prime256v1[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 },
+                         rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+    static struct config_pem_set objs;
+    const char *generate = "openssl ecparam -name prime256v1 -genkey | openssl ec -pubout";
+    int rc = -1;
+    if (config_pem_decode(pem, len, &objs) < 0) {
+        config_pem_free(&objs);
+        return fail(why, whylen, -1, "the PEM is damaged (a BEGIN line without its END, or bad base64)");
+    }
+    const struct config_pem *pk = NULL;
+    unsigned npub = 0, npriv = 0, ncert = 0;
+    for (unsigned i = 0; i < objs.n; i++) {
+        if (!strcmp(objs.obj[i].name, "PUBLIC KEY"))
+            pk = &objs.obj[i], npub++;
+        else if (config_pem_is_key(objs.obj[i].name))
+            npriv++;
+        else if (!strcmp(objs.obj[i].name, "CERTIFICATE"))
+            ncert++;
+    }
+    const uint8_t *p, *spki, *alg, *oid, *bits;
+    size_t n, spki_len, alg_len, oid_len, bits_len;
+    if (npriv) {
+        rc = fail(why, whylen, -1, "holds a private key: give the public half only "
+                  "(openssl ec -in key.pem -pubout), the private key stays with the token issuer");
+    } else if (!npub) {
+        if (ncert)
+            rc = fail(why, whylen, -1, "holds a certificate, not a public key (openssl x509 -in cert.pem "
+                      "-pubkey -noout)");
+        else
+            rc = fail(why, whylen, -1, "holds no PEM public key (want -----BEGIN PUBLIC KEY-----: %s)",
+                      generate);
+    } else if (npub > 1 || objs.overflow) {
+        rc = fail(why, whylen, -1, "more than one public key in the file (one per jwt-key)");
+    } else {
+        /* SEQUENCE { SEQUENCE { OID alg, params }, BIT STRING key } */
+        p = pk->der, n = pk->len;
+        if (der_take(&p, &n, 0x30, &spki, &spki_len) < 0 || n != 0 ||
+            der_take(&spki, &spki_len, 0x30, &alg, &alg_len) < 0 ||
+            der_take(&spki, &spki_len, 0x03, &bits, &bits_len) < 0 || spki_len != 0 ||
+            der_take(&alg, &alg_len, 0x06, &oid, &oid_len) < 0) {
+            rc = fail(why, whylen, -1, "not a P-256 public key: the PUBLIC KEY does not decode (%s)", generate);
+        } else if (der_is(oid, oid_len, rsa, sizeof rsa)) {
+            rc = fail(why, whylen, -1, "an RSA key: es256 takes a P-256 EC key (%s)", generate);
+        } else if (!der_is(oid, oid_len, ec_public_key, sizeof ec_public_key)) {
+            rc = fail(why, whylen, -1, "not a P-256 public key: not an EC key (%s)", generate);
+        } else if (der_take(&alg, &alg_len, 0x06, &oid, &oid_len) < 0 || alg_len != 0 ||
+                   !der_is(oid, oid_len, prime256v1, sizeof prime256v1)) {
+            rc = fail(why, whylen, -1, "not a P-256 public key: an EC key on another curve "
+                      "(ES256 is P-256, prime256v1: %s)", generate);
+        } else if (bits_len == 34 && bits[0] == 0 && (bits[1] == 2 || bits[1] == 3)) {
+            rc = fail(why, whylen, -1, "a compressed point: write it uncompressed (openssl ec -pubin "
+                      "-in key.pem -pubout -conv_form uncompressed)");
+        } else if (bits_len != 66 || bits[0] != 0 || bits[1] != 4) {
+            rc = fail(why, whylen, -1, "not a P-256 public key: the point is not 65 bytes 04||X||Y");
+        } else {
+            /* Decoding checks the point is on the curve; times 1 it stays. */
+            static const uint8_t one[1] = { 1 };
+            uint8_t g[65];
+            memcpy(g, bits + 1, 65);
+            if (!br_ec_get_default()->mul(g, sizeof g, one, sizeof one, BR_EC_secp256r1)) {
+                rc = fail(why, whylen, -1, "not a P-256 public key: the point is not on the curve");
+            } else {
+                memcpy(pub, bits + 1, 65);
+                rc = 0;
+            }
+        }
+    }
+    config_pem_free(&objs);
     return rc;
 }

@@ -10,6 +10,9 @@
  * or P-521; and the key's public half equals the leaf certificate's
  * public key. A combined file (key and chain in one) is allowed: each
  * side takes its own objects.
+ *
+ * Also here, for the same reason (one decoder in apctl and at boot): the
+ * P-256 public keys that verify ES256 JWTs (config_p256_public_key).
  */
 #ifndef KERNEL_CONFIG_TLS_H
 #define KERNEL_CONFIG_TLS_H
@@ -42,5 +45,12 @@ int config_pem_decode(const uint8_t *buf, size_t len, struct config_pem_set *s);
 void config_pem_free(struct config_pem_set *s);
 /* 1 for the PEM names of private keys (PKCS#8, SEC 1, PKCS#1). */
 int config_pem_is_key(const char *name);
+
+/* An ES256 verification key (the auth section's jwt-key ... es256): the
+ * file holds exactly one PEM "PUBLIC KEY" (SubjectPublicKeyInfo, RFC
+ * 5480) for id-ecPublicKey on prime256v1 with an uncompressed point that
+ * lies on the curve. 0 and pub = 0x04 || X || Y, or -1 with a one-line
+ * reason in why (no position: the caller adds it). */
+int config_p256_public_key(const uint8_t *pem, size_t len, uint8_t pub[65], char *why, size_t whylen);
 
 #endif

@@ -225,6 +225,15 @@ int store_open(const struct config *c, struct blkdev *disk)
              "created_at INTEGER NOT NULL, PRIMARY KEY(key, route)) WITHOUT ROWID; "
              "CREATE INDEX IF NOT EXISTS _appliance_idempotency_created ON _appliance_idempotency(created_at)") < 0)
         return -1;
+    /* Sessions and the audit trail of the auth section (docs/auth.md):
+     * sessions by the SHA-256 of their id (never the id itself). */
+    if (c->auth.enabled &&
+        exec("CREATE TABLE IF NOT EXISTS _appliance_sessions(id_hash BLOB PRIMARY KEY, user_id INTEGER NOT NULL, "
+             "role TEXT, csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID; "
+             "CREATE INDEX IF NOT EXISTS _appliance_sessions_expires ON _appliance_sessions(expires); "
+             "CREATE TABLE IF NOT EXISTS _appliance_audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+             "event TEXT NOT NULL, user TEXT, scheme TEXT, addr TEXT, method TEXT, path TEXT, detail TEXT)") < 0)
+        return -1;
     store_query_init(db, cfg->statement_timeout_ms);
     /* Checkpoint when the WAL is half its region: SQLite's default of
      * 1000 pages (4 MiB) would overflow the 1-4 MiB WAL of a small disk

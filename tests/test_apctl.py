@@ -29,9 +29,9 @@ INVALID = [
     ("log { level " + "x " * 33 + "}\n", "appliance.conf:1:77: more than 32 arguments to 'level'"),
     ('log { level "' + "y" * 1100 + '" }\n', "appliance.conf:1:13: string longer than 1023 bytes"),
     # sections
-    ("netwrk { dhcp }\n", "appliance.conf:1:1: unknown section 'netwrk' (known: network, log, tls, firewall, limits, database, routes)"),
+    ("netwrk { dhcp }\n", "appliance.conf:1:1: unknown section 'netwrk' (known: network, log, tls, firewall, limits, database, auth, routes)"),
     ("Network { dhcp }\n", "appliance.conf:1:1: unknown section 'Network' (known: network, log, tls, "
-     "firewall, limits, database, routes)"),
+     "firewall, limits, database, auth, routes)"),
     ("network\n", "appliance.conf:1:1: 'network' needs a block: network { ... }"),
     ("network eth0 { dhcp }\n", "appliance.conf:1:9: 'network' takes no arguments before its block"),
     ("network { dhcp }\nnetwork { dhcp }\n", "appliance.conf:2:1: section 'network' given twice (first at line 1)"),

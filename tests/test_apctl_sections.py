@@ -149,7 +149,7 @@ INVALID = [
     ('routes { GET /a/:a/:b/:c/:d/:e/:f/:g/:h/:i health }\n',
      'appliance.conf:1:14: more than 8 parameters in one pattern'),
     ('routes { GET / proxy http://x }\n',
-     "appliance.conf:1:16: unknown route kind 'proxy' (use static, redirect, health, ready, metrics, sql, handler or backup)"),
+     "appliance.conf:1:16: unknown route kind 'proxy' (use static, redirect, health, ready, metrics, sql, handler, backup, login or logout)"),
     ('routes { GET / health now }\n',
      'appliance.conf:1:23: health takes no arguments'),
     ('routes { GET / redirect 200 /x }\n',
@@ -203,7 +203,7 @@ INVALID = [
     ('routes { GET / health { cache-control "a\\nb" } }\n',
      'appliance.conf:1:39: a header value is printable ASCII on one line'),
     ('routes { GET / health { timeout 5s } }\n',
-     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit, cors, plain-http, param, page, sort-by, filter-by, json-boolean, result, location, token-sha256)"),
+     "appliance.conf:1:25: unknown directive 'timeout' in a route's options (known: body-max, cache-control, index, rate-limit, cors, plain-http, param, page, sort-by, filter-by, json-boolean, result, location, token-sha256, auth, permission, hash-password)"),
     ('database { disk vda }\nroutes { GET /a sql "SELECT :x" }\n',
      "appliance.conf:2:21: ':x' is neither a parameter of the pattern nor declared (param x integer|real|text|boolean ...)"),
     ('database { disk vda }\nroutes { GET /a sql "SELECT ?" }\n',
@@ -249,7 +249,7 @@ INVALID = [
     ('limits { drain-timeout 11m }\n',
      "appliance.conf:1:24: '11m' for 'drain-timeout' is not a duration 0s-10m with a unit: ms, s, m, h or d"),
     ('database { disk vda }\nroutes { GET /b backup }\n',
-     'appliance.conf:2:17: a backup route needs its token\'s hash: { token-sha256 HEX } (openssl rand -hex 32 makes a token; printf %s "$TOKEN" | sha256sum its hash)'),
+     'appliance.conf:2:17: a backup route needs credentials: { permission backup }, or its token\'s hash { token-sha256 HEX } (openssl rand -hex 32 makes a token; printf %s "$TOKEN" | sha256sum its hash)'),
     ('database { disk vda }\nroutes { GET /b backup { token-sha256 abc } }\n',
      'appliance.conf:2:39: a SHA-256 is 64 hex digits (printf %s "$TOKEN" | sha256sum); never put the token itself here'),
     ('database { disk vda }\nroutes { POST /b backup { token-sha256 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa } }\n',
@@ -435,7 +435,7 @@ database {
 routes {
     GET  /healthz        health
     GET  /readyz         ready
-    GET,HEAD /metrics    metrics
+    GET,HEAD /metrics    metrics { auth none }
     GET  /api/posts/:id  sql "SELECT id, title FROM posts WHERE id = :id" { param id integer min 1 max 1e9 }
     GET  /api/posts      sql "SELECT id, title, done FROM posts WHERE score > :score" {
         param score real default -1.5 nullable
@@ -478,7 +478,7 @@ def test_everything_round_trips_through_show(tmp_path):
                  "    outbound all to 10.0.0.0/8\n", "    tcp-established-timeout 1h\n",
                  "    other-timeout 90s\n", "    keepalive-timeout 0s\n", "    body-max 2m\n",
                  "    header-max 32k\n", "    cache 512k\n", "    statement-timeout 1500ms\n",
-                 "    GET /metrics metrics\n", "    ANY /hook handler hello {\n        rate-limit 90/m burst 2\n",
+                 "    GET /metrics metrics {\n        auth none\n    }\n", "    ANY /hook handler hello {\n        rate-limit 90/m burst 2\n",
                  "        body-max 0\n", "        index start.html\n",
                  "        param id integer min 1 max 1000000000\n",
                  "        param score real nullable default -1.5\n",

@@ -89,7 +89,7 @@ def rss(pid):
 def appliance(d, crt, key):
     conf = ("network {\n    address 192.0.2.10/24\n}\ntls {\n    certificate tls/cert.pem\n    key tls/key.pem\n}\n"
             "firewall {\n    inbound tcp 443 from any\n}\nlimits {\n    connections 512\n    keepalive-timeout 5m\n}\n"
-            "routes {\n    GET /metrics metrics\n    GET /* static www\n}\n")
+            "routes {\n    GET /metrics metrics { auth none }\n    GET /* static www\n}\n")
     files = {"www/1k.txt": BODY, "tls/cert.pem": crt, "tls/key.pem": key}
     with benchlib.appliance(d, conf, files, mem="512M") as (ex, g):
         host = benchlib.APPLIANCE_IP

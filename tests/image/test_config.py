@@ -116,7 +116,7 @@ def test_no_blob_uses_the_built_in_default():
                  '    inbound tcp 443 from 0.0.0.0/0 "https"',
                  '    inbound icmp echo-request from 0.0.0.0/0 "ping"', "    outbound all to 0.0.0.0/0",
                  "    GET /healthz health {", "    GET /readyz ready {", "        plain-http serve",
-                 "    GET /metrics metrics", "    GET /* static www", "    certificate tls/dev-cert.pem",
+                 "    GET /metrics metrics {", "        auth none", "    GET /* static www", "    certificate tls/dev-cert.pem",
                  "    plain-http redirect"):
         assert line in effective(out)
     assert sum(1 for l in effective(out) if l.startswith("    inbound ")) == 3

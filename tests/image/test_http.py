@@ -44,7 +44,7 @@ routes {
     GET,POST /cors/open health { cors * }
     GET,PUT /cors/app handler app { cors https://app.example http://localhost:3000 credentials }
     GET /readyz ready
-    GET /metrics metrics
+    GET /metrics metrics { auth none }
     GET /old/* redirect 301 /new/*
     GET /go redirect 302 https://example.com/landing
     GET /favicon.ico static www/favicon.ico

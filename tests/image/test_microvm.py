@@ -62,9 +62,10 @@ def test_microvm_keeps_data_on_a_virtio_mmio_disk(tmp_path):
             g.wait_for(r"virtio: 2 virtio-mmio devices found")
             g.wait_for(r"store: ready")
             g.wait_for(r"boot: listening on")
-            c = http.client.HTTPConnection("127.0.0.1", hp, timeout=30)
+            c = http.client.HTTPConnection("127.0.0.1", hp, timeout=60)
             if boot_no == 0:
-                c.request("POST", "/api/users", body=json.dumps({"handle": "micro"}),
+                # Signing up hashes the password in the guest (PBKDF2, seconds under TCG).
+                c.request("POST", "/api/users", body=json.dumps({"handle": "micro", "password": "micro-password"}),
                           headers={"Content-Type": "application/json"})
                 r = c.getresponse()
                 assert r.status == 201, r.read()

@@ -4,7 +4,15 @@ Every status mapping (201 + Location, 200, 204, 400 with every field's
 error, 404, 409, 415, 422, 503 over the time and memory budgets),
 validation by type, pagination by offset and by cursor (no repeats or
 gaps while rows arrive between pages), allow-listed sort and filter,
-Idempotency-Key replay, and injection attempts in every kind of value."""
+Idempotency-Key replay, and injection attempts in every kind of value.
+
+The example authenticates (docs/auth.md): its identity provider's key is
+replaced by one made here (tests/jwtmint.py), so the tests mint ES256
+tokens for the users they sign up. Writes bind the caller from the token,
+never from the body: a body's user_id is ignored, another user's post is
+a 404 to delete, no credential is a 401 with a challenge, a member on an
+admin route a 403, an expired token or one signed by another key a 401;
+and a login session writes the same way with its cookie and CSRF token."""
 import http.client
 import json
 import os
@@ -15,11 +23,13 @@ import time
 
 import pytest
 
+from jwtmint import P256, claims, hs256, unsigned
 from qemu import ROOT, Guest, free_port
 
 APCTL = os.path.join(ROOT, "build", "apctl")
 J = {"Content-Type": "application/json"}
 INJECT = "' OR 1=1--"
+PASSWORD = "correct horse battery"
 
 
 def pack_dir(d):
@@ -45,6 +55,10 @@ def blank(path, size=32 << 20):
     return path
 
 
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
 class Api:
     """One keep-alive connection; reopened if the server closed it. A 429
     (examples/social rate-limits posting) waits its Retry-After, as a
@@ -52,7 +66,7 @@ class Api:
 
     def __init__(self, port):
         self.port = port
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def __call__(self, method, path, body=None, headers=None):
         for _ in range(5):
@@ -74,7 +88,7 @@ class Api:
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.c.close()
-                self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         self.last_body = raw
         doc = json.loads(raw) if raw and r.getheader("Content-Type", "").startswith("application/json") else None
         return r.status, r, doc
@@ -82,22 +96,41 @@ class Api:
 
 @pytest.fixture(scope="module")
 def social(tmp_path_factory):
+    """The example with a key pair of our own as its identity provider, and
+    three users signed up (each a PBKDF2 hash in the guest, seconds under
+    TCG, so only these): ann (1), bob (2) and one named like an injection
+    (3). ann, bob: their members' tokens as headers; admin: an admin's."""
     d = tmp_path_factory.mktemp("social")
     shutil.copytree(os.path.join(ROOT, "examples", "social"), d, dirs_exist_ok=True)
+    idp = P256()
+    idp.write_public(d / "idp-public.pem")
     disk = blank(d / "disk.img")
     with boot_disk(pack_dir(d), disk) as g:
-        g.wait_for(r"store: ready: 1 migration")
+        g.wait_for(r"store: ready: 2 migrations")
         g.wait_for(r"boot: listening on")
         api = Api(g.port)
-        assert api("POST", "/api/users", {"handle": "ann", "name": "Ann"})[0] == 201
-        assert api("POST", "/api/users", {"handle": "bob"})[0] == 201
-        g.api = api
+        g.users = []
+        for handle, name in [("ann", "Ann"), ("bob", None), ("x_or_1", INJECT)]:
+            body = {"handle": handle, "password": PASSWORD}
+            if name is not None:
+                body["name"] = name
+            st, r, doc = api("POST", "/api/users", body)
+            assert st == 201, (st, api.last_body)
+            # The answer is what RETURNING names: never the hash.
+            assert sorted(doc) == ["created_at", "handle", "id", "name"] and b"pbkdf2" not in api.last_body
+            assert r.getheader("Location") == f"/api/users/{doc['id']}"
+            g.users.append(doc)
+        assert [u["id"] for u in g.users] == [1, 2, 3]
+        g.api, g.idp = api, idp
+        g.ann = bearer(idp.es256(claims("1", "member")))
+        g.bob = bearer(idp.es256(claims("2", "member")))
+        g.admin = bearer(idp.es256(claims("3", "admin")))
         yield g
 
 
 def test_create_read_delete_and_their_statuses(social):
-    api = social.api
-    st, r, doc = api("POST", "/api/posts", {"user_id": 1, "body": "hello"})
+    api, ann = social.api, social.ann
+    st, r, doc = api("POST", "/api/posts", {"body": "hello"}, ann)
     assert st == 201
     pid = doc["id"]
     assert r.getheader("Location") == f"/api/posts/{pid}"
@@ -109,8 +142,8 @@ def test_create_read_delete_and_their_statuses(social):
     assert st == 200
     st, _, err = api("GET", "/api/posts/999999")
     assert (st, err) == (404, {"error": {"status": 404, "message": "no such record"}})
-    assert api("DELETE", f"/api/posts/{pid}")[0] == 204
-    assert api("DELETE", f"/api/posts/{pid}")[0] == 404       # nothing changed
+    assert api("DELETE", f"/api/posts/{pid}", headers=ann)[0] == 204
+    assert api("DELETE", f"/api/posts/{pid}", headers=ann)[0] == 404       # nothing changed
     assert api("GET", f"/api/posts/{pid}")[0] == 404
     st, r, _ = api("PUT", "/api/posts/1")
     assert st == 405 and "GET" in r.getheader("Allow")
@@ -118,42 +151,57 @@ def test_create_read_delete_and_their_statuses(social):
 
 def test_database_errors_map_to_statuses(social):
     api = social.api
-    st, _, err = api("POST", "/api/users", {"handle": "ann"})              # UNIQUE
+    st, _, err = api("POST", "/api/users", {"handle": "ann", "password": PASSWORD})   # UNIQUE
     assert st == 409 and err["error"]["status"] == 409
-    st, _, err = api("POST", "/api/posts", {"user_id": 999, "body": "x"})  # FOREIGN KEY
+    # A token for a user the database does not have: the FOREIGN KEY.
+    ghost = bearer(social.idp.es256(claims("999", "member")))
+    st, _, err = api("POST", "/api/posts", {"body": "x"}, ghost)
     assert st == 422 and err["error"]["status"] == 422
     assert "FOREIGN" not in json.dumps(err)                               # details stay in the log
     social.wait_for(r"INFO  sql: POST /api/posts -> 422: FOREIGN KEY constraint failed")
-    st, _, _ = api("POST", "/api/posts/424242/like", {"user_id": 1})       # no such post
+    st, _, _ = api("POST", "/api/posts/424242/like", {}, social.ann)       # no such post
     assert st == 404
 
 
 def test_invalid_values_are_all_listed(social):
-    api = social.api
+    api, ann = social.api, social.ann
     st, _, err = api("POST", "/api/users", {"handle": "A!", "name": 5})
     assert st == 400
     assert err == {"error": {"status": 400, "message": "the request has invalid values", "errors": [
         {"field": "handle", "message": "must match the pattern [a-z0-9_]+"},
-        {"field": "name", "message": "must be a string"}]}}
-    st, _, err = api("POST", "/api/posts", {"body": ""})
+        {"field": "name", "message": "must be a string"},
+        {"field": "password", "message": "is required"}]}}
+    for password, msg in [("short", "must be 8 to 1024 characters long"), (12345678, "must be a string"),
+                          (None, "may not be null")]:
+        st, _, err = api("POST", "/api/users", {"handle": "cat", "password": password})
+        assert st == 400 and err["error"]["errors"] == [{"field": "password", "message": msg}], password
+    st, _, err = api("POST", "/api/posts", {"body": ""}, ann)
     assert st == 400 and err["error"]["errors"] == [
-        {"field": "user_id", "message": "is required"},
         {"field": "body", "message": "must be 1 to 500 characters long"}]
-    cases = [({"user_id": "1", "body": "x"}, "user_id", "must be an integer"),
-             ({"user_id": 1.5, "body": "x"}, "user_id", "must be an integer"),
-             ({"user_id": 0, "body": "x"}, "user_id", "must be at least 1"),
-             ({"user_id": None, "body": "x"}, "user_id", "may not be null"),
-             ({"user_id": True, "body": "x"}, "user_id", "must be an integer"),
-             ({"user_id": 1, "body": ["x"]}, "body", "must be a string"),
-             ({"user_id": 1, "body": "é" * 501}, "body", "must be 1 to 500 characters long")]
-    for body, field, msg in cases:
-        st, _, err = api("POST", "/api/posts", body)
-        assert st == 400 and err["error"]["errors"] == [{"field": field, "message": msg}], body
+    cases = [({}, "is required"),
+             ({"body": None}, "may not be null"),
+             ({"body": 5}, "must be a string"),
+             ({"body": ["x"]}, "must be a string"),
+             ({"body": "é" * 501}, "must be 1 to 500 characters long")]
+    for body, msg in cases:
+        st, _, err = api("POST", "/api/posts", body, ann)
+        assert st == 400 and err["error"]["errors"] == [{"field": "body", "message": msg}], body
     # 500 two-byte characters are 500 characters, not 1000.
-    assert api("POST", "/api/posts", {"user_id": 1, "body": "é" * 500})[0] == 201
-    assert api("GET", "/api/posts/abc")[0] == 400
-    assert api("GET", "/api/posts/0")[0] == 400
-    assert api("GET", "/api/posts/99999999999999999999")[0] == 400
+    assert api("POST", "/api/posts", {"body": "é" * 500}, ann)[0] == 201
+    for bad in ["abc", "0", "-1", "1.5", "99999999999999999999"]:
+        assert api("GET", f"/api/posts/{bad}")[0] == 400, bad
+
+
+def test_the_author_is_the_token_never_the_body(social):
+    api = social.api
+    # user_id is no parameter: a body naming one (or the auth_ binding
+    # itself) changes nothing; the query neither.
+    for body in [{"user_id": 2, "body": "mine"}, {"auth_user_id": 2, "body": "mine"}]:
+        st, _, doc = api("POST", "/api/posts?auth_user_id=2&user_id=2", body, social.ann)
+        assert st == 201 and doc["user_id"] == 1, doc
+    st, _, me = api("GET", "/api/me", headers=social.bob)
+    assert st == 200 and me == {"id": 2, "handle": "bob", "name": "", "role": "member",
+                                "created_at": social.users[1]["created_at"]}
 
 
 def test_bodies_that_are_not_json(social):
@@ -166,23 +214,123 @@ def test_bodies_that_are_not_json(social):
     assert st == 415
     st, _, _ = api("POST", "/api/users", b'{"handle":"\xff\xfe"}')
     assert st == 400
-    # curl as users type it, with the JSON type.
+    st, _, _ = api("POST", "/api/posts", '{"body":"x",}', social.ann)
+    assert st == 400
+    # curl as users type it, with the JSON type and a token.
     out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                          "-H", "Content-Type: application/json", "-d", '{"handle":"curly"}',
-                          f"http://127.0.0.1:{social.port}/api/users"], capture_output=True, text=True)
+                          "-H", "Content-Type: application/json", "-H", "Authorization: " + social.ann["Authorization"],
+                          "-d", '{"body":"curly"}',
+                          f"http://127.0.0.1:{social.port}/api/posts"], capture_output=True, text=True)
     assert out.stdout == "201"
 
 
-def test_likes_count_once_per_user(social):
-    api = social.api
-    pid = api("POST", "/api/posts", {"user_id": 1, "body": "like me"})[2]["id"]
-    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 1}) [2] == {"liked": True, "likes": 1}
-    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 1})[2] == {"liked": True, "likes": 1}
-    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 2})[2] == {"liked": True, "likes": 2}
-    assert api("DELETE", f"/api/posts/{pid}/like?user_id=1")[2] == {"liked": False, "likes": 1}
-    st, _, err = api("POST", f"/api/posts/{pid}/like", {"user_id": 77})    # no such user
+def liked_by(api, pid):
+    st, _, doc = api("GET", f"/api/posts/{pid}/likes")
+    assert st == 200
+    return [row["user_id"] for row in doc["data"]]
+
+
+def test_likes_count_once_per_user_the_caller(social):
+    api, ann, bob = social.api, social.ann, social.bob
+    pid = api("POST", "/api/posts", {"body": "like me"}, ann)[2]["id"]
+    # The body's user_id is not a parameter: the like is ann's, the token's.
+    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 999}, ann)[2] == {"liked": True, "likes": 1}
+    assert api("POST", f"/api/posts/{pid}/like", {}, ann)[2] == {"liked": True, "likes": 1}
+    assert api("POST", f"/api/posts/{pid}/like", {"user_id": 1}, bob)[2] == {"liked": True, "likes": 2}
+    assert liked_by(api, pid) == [1, 2]
+    # Unliking is the caller's too, whatever the query says.
+    assert api("DELETE", f"/api/posts/{pid}/like?user_id=2", headers=ann)[2] == {"liked": False, "likes": 1}
+    assert liked_by(api, pid) == [2]
+    ghost = bearer(social.idp.es256(claims("77", "member")))               # no such user
+    st, _, err = api("POST", f"/api/posts/{pid}/like", {}, ghost)
     assert st == 422
     assert api("GET", f"/api/posts/{pid}")[2]["likes"] == 1               # the failed one left nothing
+    assert liked_by(api, pid) == [2]
+
+
+def test_only_the_author_deletes_a_post_and_an_admin_any(social):
+    api, ann, bob = social.api, social.ann, social.bob
+    pid = api("POST", "/api/posts", {"body": "ann's own"}, ann)[2]["id"]
+    # bob names ann's post: as if it did not exist; it stays.
+    st, _, err = api("DELETE", f"/api/posts/{pid}", headers=bob)
+    assert (st, err) == (404, {"error": {"status": 404, "message": "no such record"}})
+    assert api("GET", f"/api/posts/{pid}")[0] == 200
+    assert api("DELETE", f"/api/posts/{pid}", headers=ann)[0] == 204
+    assert api("GET", f"/api/posts/{pid}")[0] == 404
+    # Moderation needs the delete permission: a member is refused, an admin is not.
+    pid = api("POST", "/api/posts", {"body": "moderate me"}, ann)[2]["id"]
+    st, r, err = api("DELETE", f"/api/admin/posts/{pid}", headers=ann)
+    assert st == 403 and "error" in err
+    assert api("GET", f"/api/posts/{pid}")[0] == 200
+    assert api("DELETE", f"/api/admin/posts/{pid}", headers=social.admin)[0] == 204
+    assert api("GET", f"/api/posts/{pid}")[0] == 404
+    # The internal routes: admins only.
+    assert api("GET", "/metrics", headers=ann)[0] == 403
+    st, r, _ = api("GET", "/metrics", headers=social.admin)
+    assert st == 200 and r.getheader("Content-Type").startswith("text/plain")
+
+
+def test_no_or_bad_credentials_are_401(social):
+    api, idp = social.api, social.idp
+    pid = api("POST", "/api/posts", {"body": "target"}, social.ann)[2]["id"]
+    before = api("GET", "/api/posts?limit=100")[2]
+    for method, path, body in [("POST", "/api/posts", {"body": "anonymous"}),
+                               ("DELETE", f"/api/posts/{pid}", None),
+                               ("POST", f"/api/posts/{pid}/like", {}),
+                               ("DELETE", f"/api/admin/posts/{pid}", None),
+                               ("GET", "/api/me", None),
+                               ("GET", "/metrics", None)]:
+        st, r, err = api(method, path, body)
+        assert st == 401 and r.getheader("WWW-Authenticate") == 'Bearer realm="appliance"', (method, path)
+        assert "error" in err, (method, path)
+    other = P256()
+    bad = {
+        "expired": idp.es256(claims("1", "member", ttl=-3600)),
+        "not yet valid": idp.es256(claims("1", "member", nbf=int(time.time()) + 3600)),
+        "another key": other.es256(claims("1", "member")),
+        "alg none": unsigned(claims("1", "member")),
+        "HS256 keyed with the public key": hs256(idp.public_pem(), claims("1", "member")),
+        "an undeclared role": idp.es256(claims("1", "superuser")),
+        "garbage": "a.b.c",
+    }
+    for why, token in bad.items():
+        for method, path, body in [("POST", "/api/posts", {"body": "with a bad token"}),
+                                   ("DELETE", f"/api/posts/{pid}", None)]:
+            st, r, err = api(method, path, body, bearer(token))
+            assert st == 401, (why, method, st)
+            assert r.getheader("WWW-Authenticate") == 'Bearer realm="appliance", error="invalid_token"', why
+            assert token not in api.last_body.decode(), why
+    assert api("GET", "/api/posts?limit=100")[2] == before                 # none of them wrote
+    assert api("GET", f"/api/posts/{pid}")[0] == 200
+
+
+def test_a_login_session_writes_as_its_user(social):
+    """The example's login route: a session cookie and CSRF token for ann;
+    wrong passwords and unknown names alike are 401; logout ends it."""
+    api, port = social.api, social.port
+    st, r, doc = api("POST", "/login", {"username": "ann", "password": PASSWORD})
+    assert st == 200, api.last_body
+    assert doc["user_id"] == 1 and doc["role"] == "member" and doc["expires_in"] == 86400
+    cookie = r.getheader("Set-Cookie")
+    assert cookie.startswith("sid=") and "HttpOnly" in cookie and "Secure" in cookie
+    sid = {"Cookie": cookie.split(";")[0]}
+    st, _, me = api("GET", "/api/me", headers=sid)
+    assert (st, me["handle"]) == (200, "ann")
+    # A write with the cookie: the CSRF token and the appliance's own origin.
+    csrf = dict(sid, **{"X-CSRF-Token": doc["csrf_token"], "Origin": f"https://127.0.0.1:{port}"})
+    st, _, post = api("POST", "/api/posts", {"body": "from a browser", "user_id": 2}, csrf)
+    assert st == 201 and post["user_id"] == 1
+    assert api("POST", "/api/posts", {"body": "forged"}, sid)[0] == 403
+    assert api("POST", "/api/posts", {"body": "forged"}, dict(csrf, Origin="https://evil.example"))[0] == 403
+    assert api("DELETE", f"/api/posts/{post['id']}", headers=csrf)[0] == 204
+    # Wrong password, unknown user (named like an injection): the same answer.
+    for username, password in [("ann", "wrong password"), (INJECT, PASSWORD)]:
+        st, r, err = api("POST", "/login", {"username": username, "password": password})
+        assert (st, err) == (401, {"error": "wrong username or password"}), username
+        assert r.getheader("Set-Cookie") is None
+    st, r, _ = api("POST", "/logout", {}, csrf)
+    assert st in (200, 204)
+    assert api("GET", "/api/me", headers=sid)[0] == 401
 
 
 def ids(doc):
@@ -190,14 +338,14 @@ def ids(doc):
 
 
 def test_cursor_pages_have_no_repeats_or_gaps_while_rows_arrive(social):
-    api = social.api
-    made = [api("POST", "/api/posts", {"user_id": 2, "body": f"page test {i}"})[2]["id"] for i in range(40)]
+    api, bob = social.api, social.bob
+    made = [api("POST", "/api/posts", {"body": f"page test {i}"}, bob)[2]["id"] for i in range(40)]
     st, _, doc = api("GET", "/api/posts?user_id=2&limit=7")
     assert st == 200 and doc["pagination"]["limit"] == 7 and doc["pagination"]["has_more"]
     seen = ids(doc)
     while doc["pagination"]["next_cursor"]:
         # New posts (newer, so before the cursor) and a delete of one not yet seen.
-        api("POST", "/api/posts", {"user_id": 2, "body": "arrived meanwhile"})
+        api("POST", "/api/posts", {"body": "arrived meanwhile"}, bob)
         st, _, doc = api("GET", f"/api/posts?user_id=2&limit=7&cursor={doc['pagination']['next_cursor']}")
         assert st == 200
         seen += ids(doc)
@@ -230,40 +378,49 @@ def test_paging_arguments_are_checked(social):
 
 
 def test_injection_is_only_ever_data(social):
-    api = social.api
+    api, ann = social.api, social.ann
     before = api("GET", "/api/posts?limit=100")[2]
     # A path parameter of type integer: refused.
     assert api("GET", "/api/posts/1%27%20OR%201=1--")[0] == 400
+    assert api("DELETE", "/api/posts/1%27%20OR%201=1--/like", headers=ann)[0] == 400
     # A filter value: compared as data, matches nothing.
     doc = api("GET", "/api/posts?user_id=1%27%20OR%201=1--")[2]
     assert doc["data"] == []
     # A text value: stored and returned verbatim.
-    st, _, doc = api("POST", "/api/posts", {"user_id": 1, "body": INJECT + "; DROP TABLE posts;"})
+    st, _, doc = api("POST", "/api/posts", {"body": INJECT + "; DROP TABLE posts;"}, ann)
     assert st == 201 and doc["body"] == INJECT + "; DROP TABLE posts;"
-    st, _, doc = api("POST", "/api/users", {"handle": "x_or_1", "name": INJECT})
-    assert st == 201 and doc["name"] == INJECT
-    # A query value bound to a parameter.
-    st, _, doc = api("DELETE", "/api/posts/1/like?user_id=" + "1%27%20OR%201=1--")
-    assert st == 400
+    pid = doc["id"]
+    assert social.users[2]["name"] == INJECT
+    assert api("GET", "/api/users/3")[2]["name"] == INJECT
+    # A token's subject bound as :auth_user_id: data too, so it owns nothing.
+    sneaky = bearer(social.idp.es256(claims("1 OR 1=1", "member")))
+    assert api("DELETE", f"/api/posts/{pid}", headers=sneaky)[0] in (401, 404)
+    assert api("GET", f"/api/posts/{pid}")[0] == 200
     after = api("GET", "/api/posts?limit=100")[2]
     assert len(after["data"]) == len(before["data"]) + 1
 
 
 def test_idempotency_keys_replay_and_refuse_other_bodies(social):
-    api = social.api
-    body = {"user_id": 1, "body": "exactly once"}
-    st, r, first = api("POST", "/api/posts", body, {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})
+    api, ann = social.api, social.ann
+    body = {"body": "exactly once"}
+    st, r, first = api("POST", "/api/posts", body, dict(ann, **{"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"}))
     assert st == 201 and r.getheader("Idempotent-Replayed") is None
-    st, r, again = api("POST", "/api/posts", body, {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})
+    st, r, again = api("POST", "/api/posts", body, dict(ann, **{"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"}))
     assert (st, again, r.getheader("Location")) == (201, first, f"/api/posts/{first['id']}")
     assert r.getheader("Idempotent-Replayed") == "true"
-    st, _, err = api("POST", "/api/posts", {"user_id": 1, "body": "something else"},
-                     {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})
+    st, _, err = api("POST", "/api/posts", {"body": "something else"},
+                     dict(ann, **{"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"}))
     assert st == 422 and "different request body" in err["error"]["message"]
+    # A replay is the caller's: none without credentials, and another user's
+    # same key and body is not ann's answer.
+    assert api("POST", "/api/posts", body, {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"})[0] == 401
+    st, _, theirs = api("POST", "/api/posts", body,
+                        dict(social.bob, **{"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"}))
+    assert st != 201 or theirs["user_id"] == 2, (st, theirs)
     # Another key is another request; a bad key is refused.
-    assert api("POST", "/api/posts", body, {"Idempotency-Key": "other"})[2]["id"] != first["id"]
-    assert api("POST", "/api/posts", body, {"Idempotency-Key": "a" * 256})[0] == 400
-    rows = [p for p in api("GET", "/api/posts?limit=100")[2]["data"] if p["body"] == "exactly once"]
+    assert api("POST", "/api/posts", body, dict(ann, **{"Idempotency-Key": "other"}))[2]["id"] != first["id"]
+    assert api("POST", "/api/posts", body, dict(ann, **{"Idempotency-Key": "a" * 256}))[0] == 400
+    rows = [p for p in api("GET", "/api/posts?limit=100")[2]["data"] if p["body"] == "exactly once" and p["user_id"] == 1]
     assert len(rows) == 2
 
 

@@ -48,7 +48,7 @@ limits {
 routes {
     GET /healthz health { plain-http serve }
     GET /readyz ready { plain-http serve }
-    GET /metrics metrics
+    GET /metrics metrics { auth none }
     GET /* static www
 }
 """

@@ -334,7 +334,8 @@ static int cmd_pack(const char *path, const char *out)
     if (rc)
         return rc;
     struct packer pk = { 0 };
-    struct config_named named[CONFIG_ROUTES_MAX + 4];
+    /* Static routes, two files per certificate, the migrations, JWT keys. */
+    struct config_named named[CONFIG_ROUTES_MAX + 2 * (1 + CONFIG_TLS_HOSTS_MAX) + 1 + CONFIG_JWT_KEYS_MAX];
     size_t nnamed = config_named(&c, named, sizeof named / sizeof named[0]);
     rc = pack_add(&pk, CONFIG_FILE, 0100644, text, len, conf_mtime);
     hidden_skipped = 0;
