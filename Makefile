@@ -242,6 +242,10 @@ $(B)/bench-fw: tests/bench/bench_fw.c tests/unit/fw_frames.h $(FW_SRCS) $(wildca
 	gcc -std=c11 -Wall -Wextra -Werror -O2 -I. -o $@ $< $(FW_SRCS)
 bench-fw: $(B)/bench-fw
 	$(B)/bench-fw $(FLOWS)
+# Logins and authenticated requests a second in the image (docs/benchmarks.md; root, wrk).
+.PHONY: bench-auth
+bench-auth: all
+	tools/bench-auth.py
 unit: $(UNIT_BINS) $(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)

@@ -33,6 +33,7 @@ static uint64_t ctick;
 /* API keys' uses since their last audit row. */
 static struct { uint64_t uses; int64_t last; } key_use[CONFIG_API_KEYS_MAX];
 
+static uint64_t n_unauth, n_refused, n_denied, n_csrf;   /* 401 without / with credentials, 403s */
 static struct log_limit fail_limit;
 static uint64_t fail_dropped;
 
@@ -318,6 +319,7 @@ int auth_csrf(struct conn *c, const struct auth_session *s)
         return 0;
     char user[24];
     snprintf(user, sizeof user, "%lld", (long long)s->user_id);
+    n_csrf++;
     audit_req(c, "csrf-refused", user, "session", why, 1);
     http_error(c, 403, why);
     return -1;
@@ -334,6 +336,10 @@ static const char *scheme_name(unsigned s)
 static int unauthorized(struct conn *c, const struct config_route *r, const char *why, int presented,
                         unsigned scheme)
 {
+    if (presented)
+        n_refused++;
+    else
+        n_unauth++;
     if (presented)
         audit_req(c, "refused", NULL, scheme ? scheme_name(scheme) : NULL, why, 1);
     http_error(c, 401, why);
@@ -438,8 +444,11 @@ int auth_request(struct http_server *srv, struct conn *c, const struct config_ro
             http_extra(c, "Retry-After: 5\r\n");
             return -1;
         }
-        if (k == 0)
-            return unauthorized(c, r, "the session has expired or was ended", 1, scheme);
+        if (k == 0) {
+            unauthorized(c, r, "the session has expired or was ended", 1, scheme);
+            auth_cookie(c, NULL);               /* the browser can forget it */
+            return -1;
+        }
         c->id.scheme = CONFIG_AUTH_SESSION;
         c->id.role = s.role;
         c->id.has_user = 1;
@@ -454,10 +463,22 @@ int auth_request(struct http_server *srv, struct conn *c, const struct config_ro
         snprintf(msg, sizeof msg, "%s%s%s may not do this (it needs the permission '%s')",
                  c->id.role < 0 ? "a caller without a role" : "the role '",
                  c->id.role < 0 ? "" : A->role[c->id.role].name, c->id.role < 0 ? "" : "'", A->perm[r->permission]);
+        n_denied++;
         audit_req(c, "denied", c->id.name, scheme_name(scheme), msg, 1);
         http_error(c, 403, msg);
         http_extra(c, "Cache-Control: no-store\r\n");
         return -1;
     }
     return 0;
+}
+
+void auth_metrics(struct sbuf *b)
+{
+    if (!A || !A->enabled)
+        return;
+    sb_printf(b, "# TYPE auth_refused_total counter\n"
+              "auth_refused_total{reason=\"no credentials\"} %llu\nauth_refused_total{reason=\"bad credentials\"} %llu\n"
+              "auth_refused_total{reason=\"permission\"} %llu\nauth_refused_total{reason=\"csrf\"} %llu\n",
+              (unsigned long long)n_unauth, (unsigned long long)n_refused, (unsigned long long)n_denied,
+              (unsigned long long)n_csrf);
 }

@@ -73,6 +73,9 @@ int auth_csrf(struct conn *c, const struct auth_session *s);
 void auth_cookie(struct conn *c, const char *sid);
 /* The index of a role by name, or -1. */
 int auth_role_index(const char *name, size_t n);
+/* Refusals by reason, for /metrics. */
+struct sbuf;
+void auth_metrics(struct sbuf *b);
 /* Dotted quad of addr into out (16 bytes). */
 const char *auth_addr(uint32_t addr, char out[16]);
 

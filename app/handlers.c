@@ -275,6 +275,8 @@ static void metrics(struct http_server *srv, struct conn *c)
          (unsigned long long)srv->timeout_idle, (unsigned long long)srv->tx_body,
          (unsigned long long)ss->rx_bytes, (unsigned long long)ss->tx_bytes,
          (unsigned long long)mi.heap_bytes, (unsigned long long)mi.heap_used);
+    auth_metrics(&b);
+    login_metrics(&b);
     b.len += net_firewall_metrics(b.p + b.len, b.cap - b.len);
     b.len += net_tls_metrics(b.p + b.len, b.cap - b.len);
     http_begin(c, 200);

@@ -510,3 +510,15 @@ static void create_answer(struct conn *c, void *arg)
     c->hashed = c->hashed_name = NULL;
     memset(stored, 0, sizeof stored);
 }
+
+void login_metrics(struct sbuf *b)
+{
+    if (!A || (!A->enabled && !hashed))
+        return;
+    sb_printf(b, "# TYPE auth_logins_total counter\nauth_logins_total{result=\"ok\"} %llu\n"
+              "auth_logins_total{result=\"failed\"} %llu\nauth_logins_total{result=\"limited\"} %llu\n"
+              "# TYPE auth_password_hashes_total counter\nauth_password_hashes_total %llu\n"
+              "# TYPE auth_password_hashes_waiting gauge\nauth_password_hashes_waiting %u\n",
+              (unsigned long long)logins_ok, (unsigned long long)logins_failed, (unsigned long long)logins_limited,
+              (unsigned long long)hashed, njobs);
+}

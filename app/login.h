@@ -13,6 +13,7 @@
  *                            fresh salt, then the route runs with the
  *                            stored form bound as :FIELD_hash
  *   login_cancel(c)          the client left while its hash ran
+ *   login_metrics(b)         counters for the metrics route
  */
 #ifndef APP_LOGIN_H
 #define APP_LOGIN_H
@@ -31,5 +32,8 @@ void logout_route(struct http_server *srv, struct conn *c, const struct config_r
 void login_hash_route(struct http_server *srv, struct conn *c, const struct config_route *r, const char *body,
                       size_t len);
 void login_cancel(struct conn *c);
+/* Logins by result and password hashes, for /metrics (Prometheus text). */
+struct sbuf;
+void login_metrics(struct sbuf *b);
 
 #endif

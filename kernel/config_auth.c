@@ -628,11 +628,9 @@ void config_show_auth(const struct config *c, struct sbuf *b)
     sb_printf(b, "\n    account-limit ");
     sb_rate(b, a->account_per_min, a->account_burst);
     sb_printf(b, "\n");
-    /* Without a database there is no table: the effective value is off. */
-    if (a->audit && c->database.enabled)
-        sb_printf(b, "    audit on\n");
-    else
-        sb_printf(b, "    audit off%s\n", a->audit ? "    # no database section: no appliance_audit table" : "");
+    /* Without a database there is no table: the effective value is off
+     * (and `audit on` would not parse back). */
+    sb_printf(b, "    audit %s\n", a->audit && c->database.enabled ? "on" : "off");
     sb_printf(b, "}\n");
 }
 

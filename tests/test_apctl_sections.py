@@ -2,6 +2,7 @@
 invalid config gives its exact message and position; directories (a
 static site, migrations) are validated and packed; warnings for configs
 that are valid but probably not meant."""
+import functools
 import subprocess
 
 import pytest
@@ -511,3 +512,518 @@ def test_limits_at_their_edges(tmp_path):
     assert r.stderr.rstrip() == "appliance.conf:130:5: more than 128 routes"
     eight = "/".join(f":p{i}" for i in range(8))
     assert apctl("check", write(tmp_path, f"routes {{ GET /{eight} health }}\n")).returncode == 0
+
+
+# ------------------------------------------------------------ auth (docs/auth.md)
+
+@functools.lru_cache(maxsize=None)
+def public_pem(kind):
+    """A public key PEM made by openssl: p256 (what es256 takes), and kinds
+    it refuses."""
+    cmd = {
+        "p256": "openssl ecparam -name prime256v1 -genkey | openssl ec -pubout",
+        "p384": "openssl ecparam -name secp384r1 -genkey | openssl ec -pubout",
+        "compressed": "openssl ecparam -name prime256v1 -genkey | openssl ec -pubout -conv_form compressed",
+        "rsa": "openssl genrsa 2048 | openssl rsa -pubout",
+        "private": "openssl ecparam -name prime256v1 -genkey -noout",
+    }[kind]
+    return subprocess.run(["sh", "-c", cmd + " 2>/dev/null"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+SECRET = b"hs256-secret-NEVER-SHOWN-0123456789"       # 35 bytes
+HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+AUTH_FILES = {"jwt.secret": SECRET, "short.secret": b"s" * 31, "nl.secret": b"n" * 40 + b"\n",
+              "big.secret": b"b" * 1024, "huge.secret": b"h" * 1025}
+
+
+def auth_files():
+    return {**AUTH_FILES, "idp.pem": public_pem("p256"), "p384.pem": public_pem("p384"),
+            "comp.pem": public_pem("compressed"), "rsa.pem": public_pem("rsa"),
+            "priv.pem": public_pem("private"),
+            "bad.pem": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            "broken.pem": "-----BEGIN PUBLIC KEY-----\nMFkw\n"}
+
+
+DB = "database { disk vda }\n"
+A_ROLE = "auth {\n role admin read metrics\n api-key bot role admin sha256 " + HASH + "\n}\n"
+AUTH_INVALID = [
+    # the section's directives
+    ("auth { role Admin read }\n",
+     "appliance.conf:1:13: 'Admin' is not a role name (a-z, 0-9, '_' and '-', 1-64 characters)"),
+    ("auth { role admin Read }\n",
+     "appliance.conf:1:19: 'Read' is not a permission name (a-z, 0-9, '_' and '-', 1-64 characters)"),
+    ("auth { role admin read read }\n", "appliance.conf:1:24: 'read' is listed twice in role 'admin'"),
+    ("auth { role admin; role admin }\n", "appliance.conf:1:25: role 'admin' declared twice (one line per role)"),
+    ("auth { role }\n", "appliance.conf:1:8: 'role' takes a name and its permissions (e.g. role editor read "
+     "write; a role may have none)"),
+    ("auth { api-key bot role admin sha256 " + HASH + " }\n",
+     "appliance.conf:1:25: 'admin' is not a declared role (declare it in this section: role admin PERM...)"),
+    ("auth { role x; role y; api-key bot role admin sha256 " + HASH + " }\n",
+     "appliance.conf:1:41: 'admin' is not a declared role (declared: x, y)"),
+    ("auth { role admin; api-key bot role admin sha256 9f86 }\n",
+     'appliance.conf:1:50: a SHA-256 is 64 hex digits (printf %s "$KEY" | sha256sum); never put the key itself here'),
+    ("auth { role admin; api-key bot role admin sha 9f86 }\n",
+     "appliance.conf:1:43: expected 'sha256' here (api-key NAME role ROLE sha256 HEX [user N], e.g. api-key "
+     'ci-bot role admin sha256 HEX; printf %s "$KEY" | sha256sum makes HEX)'),
+    ("auth { role admin; api-key bot role admin }\n",
+     "appliance.conf:1:20: 'api-key' takes a name, role ROLE, sha256 HEX and optionally user N (api-key NAME "
+     'role ROLE sha256 HEX [user N], e.g. api-key ci-bot role admin sha256 HEX; printf %s "$KEY" | sha256sum '
+     "makes HEX)"),
+    ("auth { role admin; api-key bot role admin sha256 " + HASH + " user x }\n",
+     "appliance.conf:1:120: 'x' is not a user id (a whole number, 64-bit)"),
+    ("auth { role admin; api-key bot role admin sha256 " + HASH + " user 9223372036854775808 }\n",
+     "appliance.conf:1:120: '9223372036854775808' is not a user id (a whole number, 64-bit)"),
+    ("auth { role a\n api-key bot role a sha256 " + HASH + "\n api-key bot role a sha256 " + "0" * 64 + " }\n",
+     "appliance.conf:3:10: api-key 'bot' declared twice (names are unique)"),
+    ("auth { role a\n api-key b1 role a sha256 " + HASH + "\n api-key b2 role a sha256 " + HASH.upper() + " }\n",
+     "appliance.conf:3:27: the same key hash as api-key 'b1' (one key, one name)"),
+    ("auth { api-key-header Authorization }\n",
+     "appliance.conf:1:23: 'Authorization' already carries credentials: the API-key header is another one "
+     "(e.g. X-API-Key; keys are always accepted as Authorization: Bearer too)"),
+    ("auth { api-key-header X:Key }\n",
+     "appliance.conf:1:23: 'X:Key' is not a header field name: letters, digits and !#$%&'*+-.^_`|~, 1-64 "
+     "characters (e.g. api-key-header X-API-Key)"),
+    ("auth { jwt-key main hs256 secret-file short.secret }\n",
+     "appliance.conf:1:39: 'short.secret' is 31 bytes: an HS256 secret is 32-1024 bytes (RFC 7518 3.2; "
+     "openssl rand -out short.secret 32)"),
+    ("auth { jwt-key main hs256 secret-file huge.secret }\n",
+     "appliance.conf:1:39: 'huge.secret' is 1025 bytes: an HS256 secret is 32-1024 bytes (RFC 7518 3.2; "
+     "openssl rand -out huge.secret 32)"),
+    ("auth { jwt-key main hs256 secret-file missing.secret }\n",
+     "appliance.conf:1:39: file 'missing.secret' not found (put it next to appliance.conf; apctl pack takes "
+     "it into the blob)"),
+    ("auth { jwt-key main HS256 secret-file jwt.secret }\n",
+     "appliance.conf:1:21: 'HS256' is not an algorithm: hs256 or es256 (no others are accepted)"),
+    ("auth { jwt-key main rs256 public-key rsa.pem }\n",
+     "appliance.conf:1:21: 'rs256' is not an algorithm: hs256 or es256 (no others are accepted)"),
+    ("auth { jwt-key main hs256 public-key jwt.secret }\n",
+     "appliance.conf:1:27: expected 'secret-file' here (e.g. jwt-key main hs256 secret-file jwt.secret, or "
+     "jwt-key idp es256 public-key idp.pem)"),
+    ("auth { jwt-key main hs256 jwt.secret }\n",
+     "appliance.conf:1:8: 'jwt-key' takes 4 arguments (e.g. jwt-key main hs256 secret-file jwt.secret, or "
+     "jwt-key idp es256 public-key idp.pem)"),
+    ("auth { jwt-key main es256 public-key rsa.pem }\n",
+     "appliance.conf:1:38: 'rsa.pem': an RSA key: es256 takes a P-256 EC key (openssl ecparam -name "
+     "prime256v1 -genkey | openssl ec -pubout)"),
+    ("auth { jwt-key main es256 public-key p384.pem }\n",
+     "appliance.conf:1:38: 'p384.pem': not a P-256 public key: an EC key on another curve (ES256 is P-256, "
+     "prime256v1: openssl ecparam -name prime256v1 -genkey | openssl ec -pubout)"),
+    ("auth { jwt-key main es256 public-key comp.pem }\n",
+     "appliance.conf:1:38: 'comp.pem': a compressed point: write it uncompressed (openssl ec -pubin -in "
+     "key.pem -pubout -conv_form uncompressed)"),
+    ("auth { jwt-key main es256 public-key priv.pem }\n",
+     "appliance.conf:1:38: 'priv.pem': holds a private key: give the public half only (openssl ec -in "
+     "key.pem -pubout), the private key stays with the token issuer"),
+    ("auth { jwt-key main es256 public-key jwt.secret }\n",
+     "appliance.conf:1:38: 'jwt.secret': holds no PEM public key (want -----BEGIN PUBLIC KEY-----: openssl "
+     "ecparam -name prime256v1 -genkey | openssl ec -pubout)"),
+    ("auth { jwt-key main es256 public-key bad.pem }\n",
+     "appliance.conf:1:38: 'bad.pem': not a P-256 public key: the PUBLIC KEY does not decode (openssl "
+     "ecparam -name prime256v1 -genkey | openssl ec -pubout)"),
+    ("auth { jwt-key main es256 public-key broken.pem }\n",
+     "appliance.conf:1:38: 'broken.pem': the PEM is damaged (a BEGIN line without its END, or bad base64)"),
+    ("auth { jwt-key a/b: hs256 secret-file jwt.secret }\n",
+     "appliance.conf:1:16: 'a/b:' is not a key id (letters, digits and _-.~+/=, 1-64 characters; the "
+     "tokens' \"kid\")"),
+    ("auth {\n jwt-key a hs256 secret-file jwt.secret\n jwt-key a es256 public-key idp.pem\n}\n",
+     "appliance.conf:3:10: jwt-key 'a' declared twice (a kid names one key)"),
+    ("auth { jwt-leeway 6m }\n",
+     "appliance.conf:1:19: '6m' for 'jwt-leeway' is not a duration 0s-5m with a unit: ms, s, m, h or d"),
+    ("auth { jwt-leeway 1500ms }\n", "appliance.conf:1:19: 'jwt-leeway' is whole seconds"),
+    ("auth { jwt-issuer \"a\\tb\" }\n",
+     "appliance.conf:1:19: 'a\tb' is not an issuer: printable text, 1-255 characters (e.g. jwt-issuer "
+     "https://idp.example)"),
+    ('auth { jwt-user-claim "a b" }\n',
+     "appliance.conf:1:23: 'a b' is not a claim name: letters, digits and _-.:/, 1-64 characters (e.g. "
+     "jwt-user-claim sub)"),
+    ("auth { session-max-age 59s }\n",
+     "appliance.conf:1:24: '59s' for 'session-max-age' is not a duration 1m-365d with a unit: ms, s, m, h or d"),
+    ("auth { session-max-age 366d }\n",
+     "appliance.conf:1:24: '366d' for 'session-max-age' is not a duration 1m-365d with a unit: ms, s, m, h or d"),
+    ('auth { session-cookie "a b" }\n',
+     "appliance.conf:1:23: 'a b' is not a cookie name: letters, digits and !#$%&'*+-.^_`|~, 1-64 characters "
+     "(e.g. session-cookie sid)"),
+    ("auth { session-cookie __Host-sid; session-path /app }\n",
+     "appliance.conf:1:35: a __Host- cookie needs session-path / and no session-domain (browsers refuse it "
+     "otherwise)"),
+    ("auth { session-path api }\n",
+     "appliance.conf:1:21: 'api' is not a cookie path: /... in printable ASCII, no spaces or ';'"),
+    ("auth { session-domain .example.com }\n",
+     "appliance.conf:1:23: '.example.com' is not a domain: a DNS name such as example.com (no leading dot, "
+     "port or IP address)"),
+    ("auth { session-same-site relaxed }\n",
+     "appliance.conf:1:26: 'relaxed': session-same-site is lax, strict or none"),
+    ("auth { session-cache 15 }\n",
+     "appliance.conf:1:22: '15' for 'session-cache' is not a whole number 16-65536"),
+    ("auth { session-cache 65537 }\n",
+     "appliance.conf:1:22: '65537' for 'session-cache' is not a whole number 16-65536"),
+    ("auth { csrf-origin http://app.example }\n",
+     "appliance.conf:1:20: 'http://app.example' is not an origin: https://host[:port] in lower case, no path "
+     "or trailing '/'"),
+    ("auth { csrf-origin https://app.example/ }\n",
+     "appliance.conf:1:20: 'https://app.example/' is not an origin: https://host[:port] in lower case, no "
+     "path or trailing '/'"),
+    ("auth { csrf-origin https://a.example\n csrf-origin https://a.example }\n",
+     "appliance.conf:2:14: 'https://a.example' is listed twice"),
+    ("auth { csrf-origin " + " ".join(f"https://{i}.example" for i in range(9)) + " }\n",
+     "appliance.conf:1:164: more than 8 csrf origins"),
+    ("auth { password-iterations 599999 }\n",
+     "appliance.conf:1:28: '599999' for 'password-iterations' is not a whole number 600000-10000000"),
+    ("auth { password-iterations 10000001 }\n",
+     "appliance.conf:1:28: '10000001' for 'password-iterations' is not a whole number 600000-10000000"),
+    ("auth { password-length 0..10 }\n",
+     "appliance.conf:1:24: '0..10' is not a length A..B (characters, 1 <= A <= B <= 4096, e.g. "
+     "password-length 8..1024)"),
+    ("auth { password-length 8..4097 }\n",
+     "appliance.conf:1:24: '8..4097' is not a length A..B (characters, 1 <= A <= B <= 4096, e.g. "
+     "password-length 8..1024)"),
+    ("auth { password-length 9..8 }\n",
+     "appliance.conf:1:24: '9..8' is not a length A..B (characters, 1 <= A <= B <= 4096, e.g. "
+     "password-length 8..1024)"),
+    ("auth { hash-concurrency 0 }\n",
+     "appliance.conf:1:25: '0' for 'hash-concurrency' is not a whole number 1-64"),
+    ("auth { hash-concurrency 65 }\n",
+     "appliance.conf:1:25: '65' for 'hash-concurrency' is not a whole number 1-64"),
+    ("auth { login-limit 10/h }\n",
+     "appliance.conf:1:20: '10/h' is not a rate N/s or N/m (e.g. login-limit 10/m burst 10)"),
+    ("auth { account-limit 5/m bursts 5 }\n",
+     "appliance.conf:1:26: expected 'burst' here (e.g. account-limit 5/m burst 5)"),
+    ("auth { audit maybe }\n", "appliance.conf:1:14: 'maybe': audit is on or off"),
+    ("auth { audit on }\n",
+     "appliance.conf:1:8: 'audit on' keeps the appliance_audit table: it needs a database section "
+     "(database { disk vda }), or write audit off"),
+    ("auth { magic on }\n",
+     "appliance.conf:1:8: unknown directive 'magic' in auth (known: role, api-key, api-key-header, jwt-key, "
+     "jwt-leeway, jwt-issuer, jwt-audience, jwt-user-claim, jwt-role-claim, session-cookie, session-max-age, "
+     "session-path, session-domain, session-same-site, session-cache, csrf-origin, csrf-header, "
+     "password-iterations, password-length, hash-concurrency, login-limit, account-limit, audit)"),
+    ("auth { jwt-leeway 1s; jwt-leeway 2s }\n",
+     "appliance.conf:1:23: 'jwt-leeway' given twice in auth (first at line 1)"),
+    ("auth { }\nauth { }\n", "appliance.conf:2:1: section 'auth' given twice (first at line 1)"),
+    # routes: credentials
+    (DB + "routes { GET /m metrics }\n",
+     "appliance.conf:2:17: a metrics route needs credentials: { permission metrics } (or { auth none } to "
+     "serve it to anyone)"),
+    ("routes { GET /m metrics { permission metrics } }\n",
+     "appliance.conf:1:27: 'permission' needs an auth section (auth { role NAME PERM... } and a way to "
+     "authenticate: docs/auth.md)"),
+    ("routes { GET /m metrics { auth jwt } }\n",
+     "appliance.conf:1:27: 'auth' needs an auth section (auth { role NAME PERM... } and a way to "
+     "authenticate: docs/auth.md)"),
+    (A_ROLE + "routes { GET /m metrics { permission write } }\n",
+     "appliance.conf:5:38: 'write' is not a permission any role has (the roles grant: read, metrics)"),
+    ("routes { GET /m metrics { permission write } }\nauth { role a }\n",
+     "appliance.conf:1:38: 'write' is not a permission any role has (grant it: role NAME write)"),
+    ("auth { role a metrics }\nroutes { GET /m metrics { permission metrics } }\n",
+     "appliance.conf:2:27: 'permission' needs a way to authenticate: the auth section has no api-key or "
+     "jwt-key, and no login route makes sessions"),
+    (A_ROLE + "routes { GET /m metrics { auth jwt } }\n",
+     "appliance.conf:5:32: 'jwt': the auth section declares no jwt-key"),
+    ("auth { jwt-key a hs256 secret-file jwt.secret }\nroutes { GET /m metrics { auth api-key } }\n",
+     "appliance.conf:2:32: 'api-key': the auth section declares no api-key"),
+    (A_ROLE + "routes { GET /m metrics { auth api-key session } }\n",
+     "appliance.conf:5:40: 'session': no login route makes sessions (add e.g. POST /login login \"SELECT ...\")"),
+    (A_ROLE + "routes { GET /m metrics { auth none; permission metrics } }\n",
+     "appliance.conf:5:38: 'permission' needs a caller's role: drop 'auth none' (a public route has no one "
+     "to check)"),
+    ("routes { GET /m metrics { auth none jwt } }\n",
+     "appliance.conf:1:27: 'auth none' makes the route public: it takes no other scheme"),
+    ("routes { GET /m metrics { auth oauth } }\n",
+     "appliance.conf:1:32: 'oauth' is not a scheme: api-key, jwt, session, or none alone"),
+    ("routes { GET /m metrics { auth jwt jwt } }\n", "appliance.conf:1:36: 'jwt' is listed twice"),
+    ("routes { GET /m metrics { auth } }\n",
+     "appliance.conf:1:27: 'auth' takes the schemes the route accepts: api-key, jwt, session, or none alone "
+     "(e.g. auth jwt session)"),
+    ("routes { GET /m metrics { permission } }\n",
+     "appliance.conf:1:27: 'permission' takes 1 argument (e.g. permission write)"),
+    (A_ROLE + "routes { GET /m metrics { auth api-key permission metrics } }\n",
+     "appliance.conf:5:40: 'permission' starts a new directive: end 'auth' before it with ';' or a newline"),
+    (DB + "routes { GET /b backup { token-sha256 " + "a" * 64 + "; auth none } }\n",
+     "appliance.conf:2:17: a backup route takes its token-sha256 or auth and permission, not both (keep one)"),
+    # routes: sql names
+    (DB + 'routes { GET /a sql "SELECT :auth_user_id" }\n',
+     "appliance.conf:2:21: ':auth_user_id' is the caller's identity, but the route takes no credentials "
+     "(add { permission PERM } or { auth SCHEME... })"),
+    (DB + 'routes { GET /a sql "SELECT :auth_role" { auth none } }\n',
+     "appliance.conf:2:21: ':auth_role' is the caller's identity, but the route takes no credentials "
+     "(add { permission PERM } or { auth SCHEME... })"),
+    (DB + 'routes { GET /a sql "SELECT :auth_x" { auth jwt } }\n',
+     "appliance.conf:2:21: ':auth_x': the caller's identity is :auth_user_id, :auth_role or :auth_name (no "
+     "other auth_ names)"),
+    (DB + 'routes { POST /a sql "SELECT :auth_x" { param auth_x text } }\n',
+     "appliance.conf:2:47: 'auth_x': auth_ names are bound from the caller's credentials, never from the "
+     "request"),
+    (DB + 'routes { GET /a/:auth_user_id sql "SELECT 1" }\n',
+     "appliance.conf:2:14: ':auth_user_id' in the pattern: auth_ names are bound from the caller's "
+     "credentials, never from the request"),
+    # routes: hash-password
+    (DB + 'routes { GET /a sql "SELECT :password_hash" { hash-password password } }\n',
+     "appliance.conf:2:47: 'hash-password' reads the JSON body: the route's methods are POST, PUT or PATCH "
+     "only"),
+    (DB + 'routes { POST /a sql "SELECT 1" { hash-password password } }\n',
+     "appliance.conf:2:18: hash-password password: no statement uses :password_hash (the hash is bound "
+     "there; the password never is)"),
+    (DB + 'routes { POST /a sql "SELECT :password_hash, :password" { hash-password password; param password '
+     'text } }\n',
+     "appliance.conf:2:89: 'password' is the hash-password field: it is hashed, never bound (drop this param)"),
+    (DB + 'routes { POST /a sql "SELECT :pw_hash" { hash-password pw; param pw_hash text } }\n',
+     "appliance.conf:2:66: 'pw_hash' is what hash-password binds (drop this param)"),
+    (DB + 'routes { POST /a health { hash-password password } }\n',
+     "appliance.conf:2:27: 'hash-password' is an option of sql routes"),
+    (DB + 'routes { POST /a sql "SELECT :x_hash" { hash-password 1x } }\n',
+     "appliance.conf:2:55: '1x' is not a field name (a letter, then letters, digits, '_')"),
+    (DB + 'routes { POST /a sql "SELECT :auth_x_hash" { hash-password auth_x } }\n',
+     "appliance.conf:2:60: 'auth_x': auth_ names are bound from the caller's credentials, never from the "
+     "request"),
+    # routes: login and logout
+    (DB + 'auth { }\nroutes { POST /login login "SELECT 1" }\n',
+     "appliance.conf:3:28: a login statement finds the user by :username (e.g. SELECT id AS user_id, "
+     "password_hash, role FROM users WHERE handle = :username)"),
+    (DB + 'auth { }\nroutes { POST /login login "SELECT :username, :password" }\n',
+     "appliance.conf:3:28: ':password': a login statement's only name is :username (the password is checked "
+     "against the row's password_hash, never bound)"),
+    (DB + 'auth { }\nroutes { GET /login login "SELECT :username" }\n',
+     "appliance.conf:3:21: a login route answers POST only"),
+    (DB + 'auth { }\nroutes { POST /login login }\n',
+     'appliance.conf:3:22: login takes one quoted statement that finds the user by :username: login "SELECT '
+     'id AS user_id, password_hash, role FROM users WHERE handle = :username"'),
+    (DB + 'auth { }\nroutes { POST /login login "SELECT :username" "SELECT 2" }\n',
+     'appliance.conf:3:47: login takes one quoted statement that finds the user by :username: login "SELECT '
+     'id AS user_id, password_hash, role FROM users WHERE handle = :username"'),
+    (DB + 'auth { }\nroutes { POST /login login SELECT }\n',
+     'appliance.conf:3:28: an SQL statement is a quoted string (sql "SELECT ...")'),
+    (DB + 'auth { }\nroutes { POST /login login "SELECT :username" { auth none } }\n',
+     "appliance.conf:3:49: 'auth' is not for login routes (a login route is public: it makes the credential)"),
+    (DB + 'auth { }\nroutes { POST /login login "SELECT :username" { param x text } }\n',
+     "appliance.conf:3:49: 'param' is an option of sql routes"),
+    ('auth { }\nroutes { POST /login login "SELECT :username" }\n',
+     "appliance.conf:2:22: login routes need a database section (database { disk vda })"),
+    (DB + 'routes { POST /login login "SELECT :username" }\n',
+     "appliance.conf:2:22: login routes need an auth section (auth { role NAME PERM... }: docs/auth.md)"),
+    ("routes { POST /logout logout }\n",
+     "appliance.conf:1:23: logout routes need an auth section (auth { role NAME PERM... }: docs/auth.md)"),
+    ("auth { }\nroutes { POST /logout logout x }\n", "appliance.conf:2:30: logout takes no arguments"),
+    ("auth { }\nroutes { ANY /logout logout }\n", "appliance.conf:2:22: a logout route answers POST only"),
+    ("auth { }\nroutes { POST /logout logout { permission x } }\n",
+     "appliance.conf:2:32: 'permission' is not for logout routes (a logout route ends the session its cookie "
+     "names)"),
+]
+
+
+@pytest.mark.parametrize("text,message", AUTH_INVALID, ids=[str(i) for i in range(len(AUTH_INVALID))])
+def test_invalid_auth_message_and_position(tmp_path, text, message):
+    r = apctl("check", tree(tmp_path, text, auth_files()))
+    assert (r.returncode, r.stderr.rstrip("\n")) == (1, message)
+
+
+FULL_AUTH = """database { disk vda }
+tls { certificate tls/cert.pem; key tls/key.pem }
+firewall { inbound tcp 443 from any }
+routes {
+    GET    /api/posts      sql "SELECT :auth_user_id, :auth_role, :auth_name" { auth jwt api-key session; permission read }
+    DELETE /api/posts/:id  sql "DELETE FROM posts WHERE id = :id" { permission delete }
+    GET    /api/me         sql "SELECT :auth_user_id" { auth session }
+    GET    /metrics        metrics { permission metrics }
+    GET    /status         metrics { auth none }
+    GET    /backup         backup { permission backup }
+    GET    /files/*        static www { auth api-key }
+    POST   /login          login "SELECT id AS user_id, password_hash, role FROM users WHERE handle = :username"
+    POST   /logout         logout
+    POST   /api/users      sql "INSERT INTO users(handle, password_hash) VALUES (:handle, :password_hash) RETURNING id" {
+        param handle text required length 2..30
+        hash-password password
+    }
+}
+auth {
+    # keys may name a role declared below them
+    api-key ci-bot role admin sha256 HASH user -7
+    api-key reader role viewer sha256 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef
+    role admin  read write delete metrics backup
+    role editor read write
+    role viewer read
+    role nobody
+    api-key-header X-Key
+    jwt-key main hs256 secret-file jwt.secret
+    jwt-key idp  es256 public-key idp.pem
+    jwt-leeway 5m
+    jwt-issuer "https://idp.example/tenant one"
+    jwt-audience my-api
+    jwt-user-claim https://example.com/uid
+    jwt-role-claim cognito:groups
+    session-cookie __Host-sid
+    session-max-age 365d
+    session-path /
+    session-same-site strict
+    session-cache 65536
+    csrf-origin https://app.example https://b.example:8443
+    csrf-origin https://c.example
+    csrf-header X-CSRF
+    password-iterations 600000
+    password-length 1..4096
+    hash-concurrency 64
+    login-limit 1/s
+    account-limit 3/m burst 7
+    audit on
+}
+""".replace("HASH", HASH)
+
+
+def test_auth_round_trips_through_show_and_keeps_the_secret(tmp_path):
+    from test_apctl import pair
+    cert, key = pair("ec")
+    files = {**auth_files(), "tls/cert.pem": cert, "tls/key.pem": key, "www/a.txt": "a\n"}
+    blob = tmp_path / "blob"
+    r = apctl("pack", tree(tmp_path, FULL_AUTH, files), "-o", str(blob))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    shown = apctl("show", str(blob))
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    out = shown.stdout
+    assert ("auth {\n    role admin read write delete metrics backup\n    role editor read write\n"
+            "    role viewer read\n    role nobody\n"
+            f"    api-key ci-bot role admin sha256 {HASH} user -7\n"
+            "    api-key reader role viewer sha256 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+            "    api-key-header X-Key\n    jwt-key main hs256 secret-file jwt.secret\n"
+            "    jwt-key idp es256 public-key idp.pem\n    jwt-leeway 5m\n"
+            '    jwt-issuer "https://idp.example/tenant one"\n    jwt-audience my-api\n'
+            "    jwt-user-claim https://example.com/uid\n    jwt-role-claim cognito:groups\n"
+            "    session-cookie __Host-sid\n    session-max-age 365d\n    session-path /\n"
+            "    session-same-site strict\n    session-cache 65536\n"
+            "    csrf-origin https://app.example https://b.example:8443 https://c.example\n"
+            "    csrf-header X-CSRF\n    password-iterations 600000\n    password-length 1..4096\n"
+            "    hash-concurrency 64\n    login-limit 1/s burst 1\n    account-limit 3/m burst 7\n"
+            "    audit on\n}\nroutes {\n") in out
+    for line in ['    GET /api/posts sql "SELECT :auth_user_id, :auth_role, :auth_name" {\n'
+                 "        auth api-key jwt session\n        permission read\n    }\n",
+                 # permission alone: every scheme the section configures
+                 "        auth api-key jwt session\n        permission delete\n",
+                 "    GET /metrics metrics {\n        auth api-key jwt session\n        permission metrics\n    }\n",
+                 "    GET /status metrics {\n        auth none\n    }\n",
+                 "    GET /files/* static www {\n        auth api-key\n    }\n",
+                 '    POST /login login "SELECT id AS user_id, password_hash, role FROM users WHERE handle = '
+                 ':username"\n',
+                 "    POST /logout logout\n",
+                 "        param handle text required length 2..30\n        hash-password password\n"]:
+        assert line in out, line
+    # The HS256 secret rides in the blob, owner-only, and is never shown.
+    data = blob.read_bytes()
+    assert SECRET in data and SECRET.decode() not in out
+    i = data.index(b"jwt.secret\0")
+    assert data[i - 110 + 14:i - 110 + 22] == b"00008180"
+    i = data.index(b"idp.pem\0")
+    assert data[i - 110 + 14:i - 110 + 22] == b"000081A4"
+    # The shown text is a config with the same effect.
+    again = tmp_path / "again"
+    blob2 = again / "blob"
+    r = apctl("pack", tree(again, out, files), "-o", str(blob2))
+    assert r.returncode == 0, r.stderr
+    assert apctl("show", str(blob2)).stdout == out
+
+
+AUTH_DEFAULTS = """auth {
+    api-key-header X-API-Key
+    jwt-leeway 30s
+    jwt-user-claim sub
+    jwt-role-claim role
+    session-cookie sid
+    session-max-age 1d
+    session-path /
+    session-same-site lax
+    session-cache 1024
+    csrf-header X-CSRF-Token
+    password-iterations 600000
+    password-length 8..1024
+    hash-concurrency 2
+    login-limit 10/m burst 10
+    account-limit 5/m burst 5
+    audit on
+}
+"""
+
+
+@pytest.mark.parametrize("db", [True, False])
+def test_auth_defaults_shown(tmp_path, db):
+    blob = tmp_path / "blob"
+    assert apctl("pack", write(tmp_path, (DB if db else "") + "auth { }\n"), "-o", str(blob)).returncode == 0
+    out = apctl("show", str(blob)).stdout
+    # Without a database there is no audit table: the effective value is off.
+    want = AUTH_DEFAULTS if db else AUTH_DEFAULTS.replace(
+        "    audit on\n", "    audit off\n")
+    assert want in out
+    again = tmp_path / "again"
+    again.mkdir()
+    blob2 = again / "blob"
+    assert apctl("pack", write(again, out), "-o", str(blob2)).returncode == 0
+    assert apctl("show", str(blob2)).stdout == out
+
+
+def test_no_auth_section_shows_none(tmp_path):
+    blob = tmp_path / "blob"
+    apctl("pack", write(tmp_path, "routes { GET /m metrics { auth none } }\n"), "-o", str(blob))
+    out = apctl("show", str(blob)).stdout
+    assert "auth {" not in out and "    GET /m metrics {\n        auth none\n    }\n" in out
+
+
+AUTH_VALID = [
+    # the edges of every range
+    "auth { password-iterations 10000000; jwt-leeway 0s; session-max-age 1m; session-cache 16 }\n",
+    "auth { hash-concurrency 1; password-length 4096..4096; login-limit 100000/s burst 100000 }\n",
+    "auth { jwt-leeway 300s; session-max-age 8760h; audit off }\n",
+    "auth { jwt-key a hs256 secret-file big.secret; jwt-key b hs256 secret-file jwt.secret }\n",
+    "auth { role a; api-key k role a sha256 " + HASH + " user -9223372036854775808 }\n",
+    "auth { role a; api-key k role a sha256 " + HASH + " user 9223372036854775807 }\n",
+    # words of role and api-key lines are free: a permission may be called audit
+    "auth { role admin role audit api-key }\n",
+    "auth { session-domain Example.COM; session-same-site none; session-cookie __Secure-id }\n",
+    # hash-password works without an auth section (the password defaults)
+    DB + 'routes { POST,PUT /u sql "INSERT INTO u(h) VALUES (:pw_hash)" { hash-password pw } }\n',
+    # credentials on any kind; auth names with a permission alone
+    A_ROLE + "routes {\n GET /h health { auth api-key }\n GET /s/* static www { permission read }\n}\n",
+    DB + A_ROLE + 'routes { GET /a/:id sql "SELECT :id, :auth_name" { permission read } }\n',
+    DB + A_ROLE + "routes { GET /b backup { permission read } }\n",
+    DB + "routes { GET /b backup { auth none } }\n",
+    # the auth section after the routes that use it
+    "routes { GET /m metrics { permission metrics } }\n" + A_ROLE,
+]
+
+
+@pytest.mark.parametrize("text", AUTH_VALID, ids=[str(i) for i in range(len(AUTH_VALID))])
+def test_valid_auth(tmp_path, text):
+    r = apctl("check", tree(tmp_path, text, {**auth_files(), "www/a.txt": "a\n"}))
+    assert r.returncode == 0, r.stderr
+
+
+def test_auth_limits_at_their_edges(tmp_path):
+    def check(text):
+        return apctl("check", tree(tmp_path, text, auth_files()))
+    roles = "".join(f" role r{i} p{i} p{i + 16}\n" for i in range(16))
+    assert check("auth {\n" + roles + "}\n").returncode == 0
+    r = check("auth {\n" + roles + " role r16\n}\n")
+    assert r.stderr.rstrip() == "appliance.conf:18:2: more than 16 roles"
+    r = check("auth {\n" + roles.replace(" role r15 p15 p31\n", " role r15 p15 p31 p32\n") + "}\n")
+    assert r.stderr.rstrip() == "appliance.conf:17:19: more than 32 distinct permissions"
+    keys = "".join(f" api-key k{i} role a sha256 {i:064x}\n" for i in range(64))
+    assert check("auth {\n role a\n" + keys + "}\n").returncode == 0
+    r = check("auth {\n role a\n" + keys + f" api-key k64 role a sha256 {64:064x}\n}}\n")
+    assert r.stderr.rstrip() == "appliance.conf:67:2: more than 64 API keys"
+    jwts = "".join(f" jwt-key k{i} hs256 secret-file jwt.secret\n" for i in range(8))
+    assert check("auth {\n" + jwts + "}\n").returncode == 0
+    r = check("auth {\n" + jwts + " jwt-key k8 es256 public-key idp.pem\n}\n")
+    assert r.stderr.rstrip() == "appliance.conf:10:2: more than 8 JWT keys"
+
+
+AUTH_WARNINGS = [
+    ("firewall { inbound tcp 80 from any }\n" + DB + 'auth { }\nroutes { POST /login login "SELECT :username" }\n',
+     "warning: login route /login without a tls section: session cookies are Secure, and browsers neither "
+     "send nor keep Secure cookies over plain http (add a tls section)"),
+    ("firewall { inbound tcp 80 from any }\nauth { jwt-key a hs256 secret-file nl.secret }\n",
+     'warning: jwt-key a: nl.secret ends in a newline, which is part of the HS256 secret (write the file '
+     'without one: printf %s "$SECRET" > nl.secret)'),
+]
+
+
+@pytest.mark.parametrize("text,warning", AUTH_WARNINGS, ids=[str(i) for i in range(len(AUTH_WARNINGS))])
+def test_auth_warnings(tmp_path, text, warning):
+    r = apctl("check", tree(tmp_path, text, auth_files()))
+    assert r.returncode == 0
+    assert r.stderr.rstrip("\n") == warning

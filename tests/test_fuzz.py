@@ -68,6 +68,11 @@ SEEDS = {
         b"eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjIwMDAsImF1ZCI6WyJhcGkiXX0.c2ln",
         b"eyJhbGciOiJub25lIn0.e30.",
     ],
+    "fuzz_auth": [
+        b"pbkdf2-sha256$600000$MDEyMzQ1Njc4OWFiY2RlZg$kYKAg/dg7WC7VQ4k8+iaopu8snxCGdA0xMTwPC5tudk",
+        b"theme=dark; sid=0qUEC-97qWKCTfP0rC9dUoXx66xm7Z0BZD-poWn40qI; x=\"q\"",
+        b"https://app.example:8443/path?q#f",
+    ],
     "fuzz_layout": [struct.pack("<Q", 16 << 20) + bytes(512), struct.pack("<Q", 1 << 40) + b"APPLIANCE-DATA\0\0"],
     "fuzz_router": [b"\x00/api/users/42?a=1&b=x+y", b"\x01/o/1/t/2/m/", b"\x00//a/./b/../%2e%2e/c%20d",
                     b"\x03/x/y/z?%41=%zz&&k", b"\x00/api/users/me/"],

@@ -62,7 +62,7 @@ database {
     statement-timeout 1s
 }
 auth {
-    role admin  read write delete metrics logs manage
+    role admin  read write delete metrics audit manage
     role editor read write
     role viewer read
     api-key ci-bot role admin sha256 @KEY_ADMIN@ user 1
@@ -126,12 +126,12 @@ routes {
         permission manage
         param id integer min 1
     }
-    GET    /admin/audit sql "SELECT * FROM appliance_audit" {
-        permission logs
+    GET    /admin/audit sql "SELECT * FROM _appliance_audit" {
+        permission audit
         page 1000 max 1000 key -id
     }
-    GET    /admin/sessions sql "SELECT rowid AS id, * FROM appliance_sessions" {
-        permission logs
+    GET    /admin/sessions sql "SELECT rowid AS id, * FROM _appliance_sessions" {
+        permission audit
         result list
     }
 
@@ -451,7 +451,7 @@ def test_each_scheme_where_configured_and_401_elsewhere(main, site, alice):
         assert r.status == 401 and challenge(r) == 'Bearer realm="appliance"', (path, r)
         assert_error_json(r)
     r = c("GET", "/only/session")
-    assert r.status == 401 and challenge(r) == 'Cookie realm="appliance"', r
+    assert r.status == 401 and challenge(r).startswith('Cookie realm="appliance"'), r
     assert_error_json(r)
 
     creds = {"bearer key": bearer(key), "X-API-Key": {"X-API-Key": key}, "jwt": bearer(jwt), "cookie": cookie(sid)}
@@ -491,7 +491,7 @@ def test_wrong_credentials_are_401_and_never_fall_back(main, site, alice):
               {"Authorization": "Basic " + base64.b64encode(b"alice:x").decode()}):
         assert c("GET", "/only/key", headers=h).status == 401, h
     r = c("GET", "/only/session", headers=cookie("A" * 43))
-    assert r.status == 401 and challenge(r) == 'Cookie realm="appliance"', r
+    assert r.status == 401 and challenge(r).startswith('Cookie realm="appliance"'), r
     # A wrong credential is not rescued by a right one of lower precedence.
     r = c("GET", "/whoami", headers={**bearer(bad), **cookie(sid)})
     assert r.status == 401, r
@@ -515,6 +515,12 @@ def test_jwts_verified_and_forgeries_refused(main, site):
         assert r.status == 200 and r.doc == {"scheme": "jwt"}, (jwt_header(tok), r)
     assert c("GET", "/whoami", headers=bearer(good_es)).doc["role"] == "viewer"
     assert c("GET", "/whoami", headers=bearer(good_alt)).doc["name"] == "4"
+    # A role the auth section does not declare gives no permission.
+    undeclared = hs(site, claims("2", "superuser"))
+    r = c("GET", "/docs", headers=bearer(undeclared))
+    assert r.status in (401, 403), r
+    r = c("GET", "/whoami", headers=bearer(undeclared))
+    assert r.status == 401 or (r.status == 200 and r.doc["role"] is None), r
 
     h, p, sig = good_hs.split(".")
     forged_payload = jwtmint.b64url(json.dumps(claims("2", "admin")).encode())
@@ -534,7 +540,6 @@ def test_jwts_verified_and_forgeries_refused(main, site):
         "no iss": hs(site, {k: v for k, v in claims("2", "editor").items() if k != "iss"}),
         "wrong aud": hs(site, claims("2", "editor", aud="other-api")),
         "no aud": hs(site, {k: v for k, v in claims("2", "editor").items() if k != "aud"}),
-        "undeclared role": hs(site, claims("2", "superuser")),
         "signed with a secret not configured": jwtmint.hs256(secrets.token_bytes(32), claims("2", "editor")),
         "HS256 with the ES256 key's public PEM as secret, kid idp":
             jwtmint.hs256(pem, claims("2", "admin"), kid="idp"),
@@ -619,7 +624,7 @@ def test_session_life_cycle(main, site):
     assert attrs.get("secure") is True and attrs.get("httponly") is True, attrs
     # The same cookie is dead at once, everywhere.
     r = c("GET", "/only/session", headers=cookie(sid))
-    assert r.status == 401 and challenge(r) == 'Cookie realm="appliance"', r
+    assert r.status == 401 and challenge(r).startswith('Cookie realm="appliance"'), r
     assert c("GET", "/whoami", headers=cookie(sid)).status == 401
     r = c("POST", "/docs", {}, headers={**cookie(sid), "Origin": APP_ORIGIN, "X-CSRF-Token": csrf})
     assert r.status == 401, r
@@ -867,7 +872,7 @@ def test_session_expires_after_max_age(small):
     if left > 0:
         time.sleep(left)
     r = small.client("GET", "/only/session", headers=cookie(small.sid))
-    assert r.status == 401 and challenge(r) == 'Cookie realm="appliance"', r
+    assert r.status == 401 and challenge(r).startswith('Cookie realm="appliance"'), r
 
 def test_no_secret_reaches_the_console(main, site, small):
     out = main.output + "\n" + small.output

@@ -1,6 +1,6 @@
 /* Unit tests of the per-client token buckets (app/ratelimit.c) with a fake
  * clock: burst, refill, per-address and per-route isolation, the headers'
- * numbers, and a flood of addresses that cannot grow the table or reset
+ * numbers, peeking without taking, and a flood of addresses that cannot grow the table or reset
  * an active client's bucket while idle slots exist. */
 #include "app/ratelimit.h"
 #include "tests/unit/check.h"
@@ -19,6 +19,16 @@ int main(void)
     struct rl_result r = rl_take(&rl, 0, 1, 60, 3, t);
     CHECK(!r.allowed && r.remaining == 0 && r.retry_s == 1 && r.reset_s == 3);
     CHECK_U64(rl.limited, 1);
+    /* Peeking takes nothing: an unknown bucket is full and not kept; a
+     * spent one says when its next token comes. */
+    struct rl_result pk = rl_peek(&rl, 9, 77, 60, 5, t);
+    CHECK(pk.allowed && pk.remaining == 5);
+    CHECK(rl_peek(&rl, 9, 77, 60, 5, t).remaining == 5);
+    pk = rl_peek(&rl, 0, 1, 60, 3, t);
+    CHECK(!pk.allowed && pk.retry_s == 1);
+    CHECK_U64(rl.limited, 1);
+    CHECK(rl_take(&rl, 9, 77, 60, 5, t).remaining == 4);
+    CHECK(rl_peek(&rl, 9, 77, 60, 5, t).remaining == 4);
     /* Another address and another route have their own buckets. */
     CHECK(rl_take(&rl, 0, 2, 60, 3, t).allowed);
     CHECK(rl_take(&rl, 1, 1, 60, 3, t).allowed);
