@@ -535,7 +535,7 @@ void handlers_body(struct http_server *srv, struct conn *c)
     if (r->kind == CONFIG_ROUTE_LOGIN)
         login_route(srv, c, r, c->req_body, c->req_body_len);
     else if (r->kind == CONFIG_ROUTE_SQL && r->hash_password)
-        login_hash_route(srv, c, r, c->req_body, c->req_body_len);
+        login_hash_route(srv, c, r, &u, &m, c->req_body, c->req_body_len);
     else if (r->kind == CONFIG_ROUTE_SQL)
         sql_route(srv, c, r, &u, &m, c->req_body, c->req_body_len);
     else

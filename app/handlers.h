@@ -120,6 +120,12 @@ void handlers_body(struct http_server *srv, struct conn *c);
 struct url_path;
 void sql_route(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
                const struct router_match *m, const char *body, size_t body_len);
+/* Only the checks of a sql route's values (before a password is hashed
+ * for it): 0 all valid and nothing answered, or -1 with the 400 (every
+ * field's error, field's too when msg is set), 415 or 503 answered. */
+int sql_route_check(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
+                    const struct router_match *m, const char *body, size_t body_len, const char *field,
+                    const char *msg);
 /* The C handler registered under name, or NULL (app/handler_table.c). */
 const struct handler_entry *handler_lookup(const char *name);
 /* A parked sql route's turn (app/login.c): the path matched again, the

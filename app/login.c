@@ -430,8 +430,8 @@ void logout_route(struct http_server *srv, struct conn *c, const struct config_r
 
 /* ---- hash-password on sql routes ---- */
 
-void login_hash_route(struct http_server *srv, struct conn *c, const struct config_route *r, const char *body,
-                      size_t len)
+void login_hash_route(struct http_server *srv, struct conn *c, const struct config_route *r,
+                      const struct url_path *u, const struct router_match *rm, const char *body, size_t len)
 {
     struct json_member m[MEMBERS];
     char *scratch;
@@ -446,20 +446,17 @@ void login_hash_route(struct http_server *srv, struct conn *c, const struct conf
     size_t chars = pw && pw->kind == JSON_STRING ? json_utf8_len(pw->s, pw->len) : 0;
     if (!pw)
         msg = "is required";
+    else if (pw->kind == JSON_NULL)
+        msg = "may not be null";
     else if (pw->kind != JSON_STRING)
         msg = "must be a string";
     else if (chars < A->password_min || chars > A->password_max) {
         snprintf(buf, sizeof buf, "must be %u to %u characters long", A->password_min, A->password_max);
         msg = buf;
     }
-    if (msg) {
-        char f[2 * CONFIG_NAME_MAX + 1], out[512];
-        json_escape(r->hash_password, strlen(r->hash_password), f, sizeof f);
-        int k = snprintf(out, sizeof out, "{\"error\":{\"status\":400,\"message\":\"the request has invalid values\","
-                         "\"errors\":[{\"field\":\"%s\",\"message\":\"%s\"}]}}\n", f, msg);
-        http_begin(c, 400);
-        http_extra(c, "Cache-Control: no-store\r\n");
-        http_body(c, "application/json", out, (size_t)k, 0);
+    /* Every other value is checked before any hashing: a bad request
+     * costs no hash, and its 400 lists all its errors at once. */
+    if (sql_route_check(srv, c, r, u, rm, body, len, msg ? r->hash_password : NULL, msg) < 0) {
         free(scratch);
         return;
     }

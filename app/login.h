@@ -29,8 +29,10 @@ int login_init(const struct config *c);
 void login_route(struct http_server *srv, struct conn *c, const struct config_route *r, const char *body,
                  size_t len);
 void logout_route(struct http_server *srv, struct conn *c, const struct config_route *r);
-void login_hash_route(struct http_server *srv, struct conn *c, const struct config_route *r, const char *body,
-                      size_t len);
+struct url_path;
+struct router_match;
+void login_hash_route(struct http_server *srv, struct conn *c, const struct config_route *r,
+                      const struct url_path *u, const struct router_match *m, const char *body, size_t len);
 void login_cancel(struct conn *c);
 /* Logins by result and password hashes, for /metrics (Prometheus text). */
 struct sbuf;

@@ -688,21 +688,26 @@ static int wants_json(const struct conn *c)
     return (k == 16 && !strncasecmp(v, "application/json", 16)) || (k > 5 && !strncasecmp(v + k - 5, "+json", 5));
 }
 
-void sql_route(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
-               const struct router_match *m, const char *body, size_t body_len)
+/* The route; with check_only, only its values are checked (0: all valid,
+ * nothing answered; -1: the 4xx/503 answered), xfield/xmsg one more
+ * field's error from the caller. */
+static int sql_run(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
+                   const struct router_match *m, const char *body, size_t body_len, int check_only,
+                   const char *xfield, const char *xmsg)
 {
     static struct req q;
+    int rc = -1;
     memset(&q, 0, sizeof q);
     q.srv = srv, q.c = c, q.r = r, q.u = u, q.m = m;
     const struct config_sql *s = &r->q;
     if (!store_ready()) {
         http_error(c, 503, "the database is not ready");
         http_extra(c, "Retry-After: 5\r\n");
-        return;
+        return -1;
     }
     if (body_len && !wants_json(c)) {
         http_error(c, 415, "the body must be JSON (Content-Type: application/json)");
-        return;
+        return -1;
     }
     /* One arena: the query decoded, the JSON's names and strings, a cursor. */
     size_t qlen = c->rq.query.len;
@@ -715,7 +720,7 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
     char *arena = malloc(cap);
     if (!arena) {
         http_error(c, 503, "no memory for this request: try again");
-        return;
+        return -1;
     }
     char *ap = arena;
     char *cursor_store = ap;
@@ -738,6 +743,8 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
     }
     read_query(&q, &ap);
     collect_params(&q);
+    if (xfield)
+        add_error(&q, xfield, xmsg);
     struct sqlpage pg;
     uint64_t limit = 0, offset = 0;
     if (s->result == CONFIG_RESULT_LIST)
@@ -754,6 +761,10 @@ void sql_route(struct http_server *srv, struct conn *c, const struct config_rout
         http_extra(c, "Cache-Control: no-store\r\n");
         http_body_owned(c, "application/json", out.p, out.len);
         out.p = NULL;
+        goto done;
+    }
+    if (check_only) {
+        rc = 0;
         goto done;
     }
     int idem_method = c->rq.method == HTTP_POST || c->rq.method == HTTP_PATCH;
@@ -894,4 +905,18 @@ done:
     free(out.p);
     free(idem);
     free(arena);
+    return rc;
+}
+
+void sql_route(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
+               const struct router_match *m, const char *body, size_t body_len)
+{
+    sql_run(srv, c, r, u, m, body, body_len, 0, NULL, NULL);
+}
+
+int sql_route_check(struct http_server *srv, struct conn *c, const struct config_route *r, const struct url_path *u,
+                    const struct router_match *m, const char *body, size_t body_len, const char *field,
+                    const char *msg)
+{
+    return sql_run(srv, c, r, u, m, body, body_len, 1, field, msg);
 }

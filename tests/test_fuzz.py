@@ -139,6 +139,18 @@ SEEDS = {
         newc([("appliance.conf", 0o100644, b"tls { certificate c.pem; key k.pem }\n"),
               ("c.pem", 0o100644, b"-----BEGIN CERTIFICATE-----\n"),
               ("k.pem", 0o100600, b"-----BEGIN PRIVATE KEY-----\n")]),
+        # The auth section: roles, keys, an HS256 secret and a P-256 public key (docs/auth.md).
+        newc([("appliance.conf", 0o100644,
+               b"database { disk vda }\nauth {\n role admin read metrics\n api-key k role admin sha256 "
+               b"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 user 7\n"
+               b" jwt-key a hs256 secret-file s\n jwt-key b es256 public-key p.pem\n login-limit 10/m burst 10\n"
+               b" csrf-origin https://a.example\n password-length 8..64\n}\nroutes {\n"
+               b" GET /m metrics { permission metrics }\n"
+               b" POST /login login \"SELECT id AS user_id, password_hash FROM u WHERE h = :username\"\n"
+               b" POST /logout logout\n"
+               b" POST /u sql \"INSERT INTO u(h) VALUES (:auth_user_id, :pw_hash)\" { auth jwt session; hash-password pw }\n}\n"),
+              ("s", 0o100600, b"0123456789abcdef0123456789abcdef"),
+              ("p.pem", 0o100644, b'-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEh+kLxf+9MRbe5YSI5DLjJwQztxvn\nFwl4RB0mBnAKT7obfSC61FkE1sYGJr/rZ1QTRs2eb/JzD6WPacDpw4el4w==\n-----END PUBLIC KEY-----\n')]),
     ],
 }
 
