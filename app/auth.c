@@ -15,6 +15,7 @@
 
 #define WAYS 4
 #define KEY_AUDIT_S 60              /* an API key's uses: one audit row a minute at most */
+#define CACHE_FRESH_S 30            /* a cached session is read again from the table after this */
 
 static const struct config *cfg;
 static const struct config_auth *A;
@@ -23,6 +24,7 @@ static struct jwt_key jkeys[CONFIG_JWT_KEYS_MAX];
 /* The session cache: sets of WAYS entries indexed by the id's hash. */
 struct centry {
     struct auth_session s;
+    int64_t loaded;                 /* seconds since 1970, when read from the table */
     uint64_t used;                  /* a tick, for least recently used */
     int valid;
 };
@@ -162,6 +164,7 @@ static void cache_put(const struct auth_session *s)
     }
     v->s = *s;
     v->valid = 1;
+    v->loaded = now_s();
     v->used = ++ctick;
 }
 
@@ -197,6 +200,10 @@ int auth_session_find(const struct conn *c, struct auth_session *s)
     uint8_t h[32];
     sha256_digest(v, vl, h);
     struct centry *e = cache_find(h);
+    if (e && now_s() - e->loaded >= CACHE_FRESH_S) {
+        e->valid = 0;                   /* rows deleted by hand end their sessions too */
+        e = NULL;
+    }
     if (e) {
         e->used = ++ctick;
         *s = e->s;

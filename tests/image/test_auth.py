@@ -570,6 +570,22 @@ def test_jwts_verified_and_forgeries_refused(main, site):
         site["tokens"].append(tok)
 
 
+@pytest.mark.xfail(strict=True, reason="server: app/auth.c jwt() takes :auth_user_id from strtoll(sub) without "
+                   "checking its form or range: '+5' and ' 5' are user 5, '-05' is -5, '9223372036854775808' "
+                   "saturates to INT64_MAX (distinct subjects, one user id)")
+def test_only_a_canonical_decimal_subject_is_a_user_id(main, site):
+    """Two different subjects must never be the same :auth_user_id: a
+    subject is a user id only as canonical decimal within int64; other
+    subjects are names without a user id (or refused)."""
+    c = main.client
+    for sub, uid in (("5", 5), (5, 5), ("-3", -3), ("9223372036854775807", 9223372036854775807), ("0", 0)):
+        doc = c("GET", "/whoami", headers=bearer(hs(site, claims(sub, "editor")))).doc
+        assert doc["user_id"] == uid, (sub, doc)
+    for sub in ("+5", " 5", "05", "-05", "-0", "5 ", "0x10", "9223372036854775808", "-9223372036854775809"):
+        r = c("GET", "/whoami", headers=bearer(hs(site, claims(sub, "editor"))))
+        assert r.status == 401 or r.doc["user_id"] is None, (sub, r)
+
+
 def test_401_versus_403_by_role(main, site):
     c = main.client
     viewer = bearer(hs(site, claims("3", "viewer")))
