@@ -196,3 +196,20 @@ done:
     free(buf);
     return rc;
 }
+
+int jwt_subject_id(const char *sub, int64_t *id)
+{
+    const char *p = sub;
+    int neg = *p == '-';
+    p += neg;
+    if (!*p || (*p == '0' && (p[1] || neg)))
+        return 0;                       /* empty, "-", "-0", leading zeros */
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (lim - (uint64_t)(*p - '0')) / 10)
+            return 0;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *id = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 1;
+}

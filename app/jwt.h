@@ -53,5 +53,9 @@ struct jwt_claims {
 /* 0 and the claims, or -1 with *why (static text: what is wrong, never
  * the token). */
 int jwt_verify(const char *tok, size_t n, const struct jwt_policy *p, struct jwt_claims *out, const char **why);
+/* 1 and *id when sub is a canonical decimal integer within 64 bits
+ * ("0", "42", "-7": no sign '+', spaces or leading zeros, so two
+ * different subjects never give one id), else 0. */
+int jwt_subject_id(const char *sub, int64_t *id);
 
 #endif

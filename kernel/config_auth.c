@@ -545,15 +545,44 @@ static const struct conf_node *find(const struct vctx *v, int16_t first, const c
     return NULL;
 }
 
+/* The static route that serves path (as its file, or inside its
+ * directory), or NULL. */
+static const struct config_route *served(const struct config *c, const char *path)
+{
+    for (unsigned i = 0; i < c->nroutes; i++) {
+        const struct config_route *r = &c->routes[i];
+        size_t k = r->kind == CONFIG_ROUTE_STATIC ? strlen(r->target) : 0;
+        if (k && !strncmp(path, r->target, k) && (!path[k] || (r->target_is_dir && path[k] == '/')))
+            return r;
+    }
+    return NULL;
+}
+
 int config_check_auth(struct vctx *v)
 {
-    /* The section may come before or after the database's: checked here,
-     * once both are read. The default (on) just means no table. */
+    /* The section may come before or after the database's and the
+     * routes': checked here, once all are read. */
+    const struct config_auth *a = &v->c->auth;
     const struct conf_node *sec = find(v, v->d->first, "auth");
-    const struct conf_node *n = sec ? find(v, sec->first_child, "audit") : NULL;
-    if (n && v->c->auth.audit && !v->c->database.enabled)
+    if (!sec)
+        return 0;
+    /* The default (on) just means no table without a database. */
+    const struct conf_node *n = find(v, sec->first_child, "audit");
+    if (n && a->audit && !v->c->database.enabled)
         return verr(v, n->line, n->col, "'audit on' keeps the appliance_audit table: it needs a database "
                     "section (database { disk vda }), or write audit off");
+    /* The i-th jwt-key line made jwt[i]. */
+    unsigned i = 0;
+    for (int16_t k = sec->first_child; k >= 0 && i < a->njwt; k = v->d->nodes[k].next) {
+        n = &v->d->nodes[k];
+        if (strcmp(n->name, "jwt-key"))
+            continue;
+        const struct config_route *r = a->jwt[i].es256 ? NULL : served(v->c, a->jwt[i].file.path);
+        if (r)
+            return verr_arg(v, n, 3, "'%s' is a secret, but the static route at line %u serves it (keep it "
+                            "out of served directories)", a->jwt[i].file.path, r->line);
+        i++;
+    }
     return 0;
 }
 

@@ -646,6 +646,9 @@ int config_check_routes(struct vctx *v)
                         "docs/auth.md)", kind);
         if ((r->kind == CONFIG_ROUTE_LOGIN || r->kind == CONFIG_ROUTE_LOGOUT) && r->methods != CONFIG_M_POST)
             return verr(v, r->line, r->col, "a %s route answers POST only", kind);
+        if (r->kind == CONFIG_ROUTE_LOGOUT && !sessions)
+            return verr(v, r->line, r->col, "a logout route ends the sessions a login route starts: add one "
+                        "(e.g. POST /login login \"SELECT ...\")");
         if (check_credentials(v, i, sessions) < 0)
             return -1;
         if (r->kind == CONFIG_ROUTE_METRICS && !r->auth)

@@ -534,7 +534,7 @@ def public_pem(kind):
 SECRET = b"hs256-secret-NEVER-SHOWN-0123456789"       # 35 bytes
 HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 AUTH_FILES = {"jwt.secret": SECRET, "short.secret": b"s" * 31, "nl.secret": b"n" * 40 + b"\n",
-              "big.secret": b"b" * 1024, "huge.secret": b"h" * 1025}
+              "big.secret": b"b" * 1024, "huge.secret": b"h" * 1025, "www/in.secret": SECRET}
 
 
 def auth_files():
@@ -803,7 +803,17 @@ AUTH_INVALID = [
      "appliance.conf:2:22: login routes need an auth section (auth { role NAME PERM... }: docs/auth.md)"),
     ("routes { POST /logout logout }\n",
      "appliance.conf:1:23: logout routes need an auth section (auth { role NAME PERM... }: docs/auth.md)"),
+    ("auth { }\nroutes { POST /logout logout }\n",
+     'appliance.conf:2:23: a logout route ends the sessions a login route starts: add one (e.g. POST /login '
+     'login "SELECT ...")'),
     ("auth { }\nroutes { POST /logout logout x }\n", "appliance.conf:2:30: logout takes no arguments"),
+    # a secret that a static route would serve
+    ("auth { jwt-key a hs256 secret-file www/in.secret }\nroutes { GET /* static www }\n",
+     "appliance.conf:1:36: 'www/in.secret' is a secret, but the static route at line 2 serves it (keep it out "
+     "of served directories)"),
+    ("routes { GET /s static jwt.secret }\nauth { jwt-key a hs256 secret-file jwt.secret }\n",
+     "appliance.conf:2:36: 'jwt.secret' is a secret, but the static route at line 1 serves it (keep it out "
+     "of served directories)"),
     ("auth { }\nroutes { ANY /logout logout }\n", "appliance.conf:2:22: a logout route answers POST only"),
     ("auth { }\nroutes { POST /logout logout { permission x } }\n",
      "appliance.conf:2:32: 'permission' is not for logout routes (a logout route ends the session its cookie "

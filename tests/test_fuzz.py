@@ -148,9 +148,12 @@ SEEDS = {
                b" GET /m metrics { permission metrics }\n"
                b" POST /login login \"SELECT id AS user_id, password_hash FROM u WHERE h = :username\"\n"
                b" POST /logout logout\n"
-               b" POST /u sql \"INSERT INTO u(h) VALUES (:auth_user_id, :pw_hash)\" { auth jwt session; hash-password pw }\n}\n"),
+               b" POST /u sql \"INSERT INTO u(h) VALUES (:auth_user_id, :pw_hash)\" {\n"
+               b"  auth jwt session\n  hash-password pw\n }\n}\n"),
               ("s", 0o100600, b"0123456789abcdef0123456789abcdef"),
-              ("p.pem", 0o100644, b'-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEh+kLxf+9MRbe5YSI5DLjJwQztxvn\nFwl4RB0mBnAKT7obfSC61FkE1sYGJr/rZ1QTRs2eb/JzD6WPacDpw4el4w==\n-----END PUBLIC KEY-----\n')]),
+              ("p.pem", 0o100644, b"-----BEGIN PUBLIC KEY-----\n"
+               b"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEh+kLxf+9MRbe5YSI5DLjJwQztxvn\n"
+               b"Fwl4RB0mBnAKT7obfSC61FkE1sYGJr/rZ1QTRs2eb/JzD6WPacDpw4el4w==\n-----END PUBLIC KEY-----\n")]),
     ],
 }
 

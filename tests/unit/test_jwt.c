@@ -170,6 +170,20 @@ static void test_seed_token(void)
     CHECK(jwt_verify(ES_TOKEN, strlen(ES_TOKEN), &p, &c, &why) == -1);
 }
 
+static void test_subject_id(void)
+{
+    int64_t id = 99;
+    CHECK(jwt_subject_id("0", &id) && id == 0);
+    CHECK(jwt_subject_id("42", &id) && id == 42);
+    CHECK(jwt_subject_id("-7", &id) && id == -7);
+    CHECK(jwt_subject_id("9223372036854775807", &id) && id == INT64_MAX);
+    CHECK(jwt_subject_id("-9223372036854775808", &id) && id == INT64_MIN);
+    const char *bad[] = { "", "-", "-0", "05", "-05", "+5", " 5", "5 ", "5a", "0x10", "9223372036854775808",
+                          "-9223372036854775809", "99999999999999999999", "1.0", "1e3" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(!jwt_subject_id(bad[i], &id));
+}
+
 static void test_primitives(void)
 {
     uint8_t out[32], want[32];
@@ -226,6 +240,7 @@ int main(void)
     test_tampering();
     test_claims();
     test_seed_token();
+    test_subject_id();
     test_primitives();
     return check_done("test_jwt");
 }
