@@ -10,7 +10,7 @@ migration with hashes computed here, tests/jwtmint.py), an auth section
 login route) and the same two answers served public and guarded:
 
   GET /open      sql "SELECT 1 AS ok"         GET /open.txt     a 1 KB file
-  GET /guarded   the same, { auth api-key jwt session  permission read }
+  GET /guarded   the same, { auth api-key jwt session; permission read }
   GET /guarded.txt  the same file, guarded alike
 
 Figures:
