@@ -306,7 +306,7 @@ void auth_cookie(struct conn *c, const char *sid)
 
 /* ---- CSRF (docs/auth.md, "CSRF"; OWASP's CSRF prevention) ---- */
 
-static int origin_allowed(const struct conn *c, const char *o, size_t n)
+int auth_origin_ok(const struct conn *c, const char *o, size_t n)
 {
     for (unsigned i = 0; i < A->ncsrf_origins; i++)
         if (origin_equal(A->csrf_origin[i], strlen(A->csrf_origin[i]), o, n))
@@ -330,7 +330,7 @@ int auth_csrf(struct conn *c, const struct auth_session *s)
     const char *why = NULL;
     if (!o)
         why = "cross-site request refused: a cookie-authenticated change needs an Origin or Referer";
-    else if (!origin_allowed(c, o, on))
+    else if (!auth_origin_ok(c, o, on))
         why = "cross-site request refused: this origin may not make changes with the session cookie";
     else {
         size_t tl;

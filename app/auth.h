@@ -69,6 +69,9 @@ void auth_session_delete(const uint8_t hash[32]);
 /* The CSRF checks for a cookie-authenticated unsafe method: 0, or -1
  * with the 403 prepared. */
 int auth_csrf(struct conn *c, const struct auth_session *s);
+/* 1 when origin o[0..n) may act with the session: a csrf-origin, or
+ * https:// and the request's own Host. */
+int auth_origin_ok(const struct conn *c, const char *o, size_t n);
 /* Set-Cookie for sid (NULL: clear it). */
 void auth_cookie(struct conn *c, const char *sid);
 /* The index of a role by name, or -1. */

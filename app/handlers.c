@@ -518,20 +518,30 @@ static void route_headers(struct conn *c, const struct config_route *r)
         cors_headers(c, r);
 }
 
-void handlers_body(struct http_server *srv, struct conn *c)
+/* The route of the request in c again (pathbuf served other requests
+ * while its body came or its password hashed): NULL after a 500. */
+static const struct config_route *rematch(struct http_server *srv, struct conn *c, struct url_path *u,
+                                          struct router_match *m)
 {
     const struct http_request *rq = &c->rq;
-    c->want_body = 0;
-    /* The path again: pathbuf served other requests while this body came. */
-    struct url_path u = { .buf = pathbuf, .cap = sizeof pathbuf };
+    *u = (struct url_path){ .buf = pathbuf, .cap = sizeof pathbuf };
     const char *why = NULL;
-    struct router_match m;
-    if (url_path_parse(rq->path.len ? c->in + rq->path.off : "/", rq->path.len ? rq->path.len : 1, &u, &why) ||
-        router_match(&srv->router, rq->method, &u, &m) || (int)m.route != c->route) {
+    if (url_path_parse(rq->path.len ? c->in + rq->path.off : "/", rq->path.len ? rq->path.len : 1, u, &why) ||
+        router_match(&srv->router, rq->method, u, m) || (int)m->route != c->route) {
         http_error(c, 500, "internal error");
-        return;
+        return NULL;
     }
-    const struct config_route *r = &srv->cfg->routes[m.route];
+    return &srv->cfg->routes[m->route];
+}
+
+void handlers_body(struct http_server *srv, struct conn *c)
+{
+    c->want_body = 0;
+    struct url_path u;
+    struct router_match m;
+    const struct config_route *r = rematch(srv, c, &u, &m);
+    if (!r)
+        return;
     if (r->kind == CONFIG_ROUTE_LOGIN)
         login_route(srv, c, r, c->req_body, c->req_body_len);
     else if (r->kind == CONFIG_ROUTE_SQL && r->hash_password)
@@ -546,16 +556,11 @@ void handlers_body(struct http_server *srv, struct conn *c)
 
 void handlers_sql_resumed(struct http_server *srv, struct conn *c, const char *body, size_t body_len)
 {
-    const struct http_request *rq = &c->rq;
-    struct url_path u = { .buf = pathbuf, .cap = sizeof pathbuf };
-    const char *why = NULL;
+    struct url_path u;
     struct router_match m;
-    if (url_path_parse(rq->path.len ? c->in + rq->path.off : "/", rq->path.len ? rq->path.len : 1, &u, &why) ||
-        router_match(&srv->router, rq->method, &u, &m) || (int)m.route != c->route) {
-        http_error(c, 500, "internal error");
+    const struct config_route *r = rematch(srv, c, &u, &m);
+    if (!r)
         return;
-    }
-    const struct config_route *r = &srv->cfg->routes[m.route];
     sql_route(srv, c, r, &u, &m, body, body_len);
     route_headers(c, r);
 }

@@ -257,17 +257,9 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
     /* Login CSRF: a browser posting from another site's page is refused
      * when it says so (Origin); without Origin, the request goes on. */
     struct http_span os = c->rq.field[HF_ORIGIN];
-    if (os.off) {
-        int ok = 0;
-        for (unsigned i = 0; i < A->ncsrf_origins; i++)
-            ok |= strlen(A->csrf_origin[i]) == os.len && !strncasecmp(A->csrf_origin[i], c->in + os.off, os.len);
-        struct http_span h = c->rq.field[HF_HOST];
-        ok |= h.off && os.len == 8 + h.len && !strncasecmp(c->in + os.off, "https://", 8) &&
-              !strncasecmp(c->in + os.off + 8, c->in + h.off, h.len);
-        if (!ok) {
-            http_error(c, 403, "cross-site login refused: this origin may not log in here");
-            return;
-        }
+    if (os.off && !auth_origin_ok(c, c->in + os.off, os.len)) {
+        http_error(c, 403, "cross-site login refused: this origin may not log in here");
+        return;
     }
     struct rl_result l = rl_take(&srv->rl, RL_LOGIN_BASE + (unsigned)c->route, addr, A->login_per_min,
                                  A->login_burst, now_ms());
@@ -278,23 +270,19 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
     struct json_member m[MEMBERS];
     char *scratch;
     int n = members(c, body, len, m, &scratch);
-    if (n < 0) {
-        free(scratch);
-        return;
-    }
+    if (n < 0)
+        goto out;
     const struct json_member *un = get(m, n, "username"), *pw = get(m, n, "password");
     if (!un || !pw || un->kind != JSON_STRING || pw->kind != JSON_STRING || !un->len || un->len > USERNAME_MAX) {
         http_error(c, 400, "a login is {\"username\": \"...\", \"password\": \"...\"} (strings; a username of "
                    "1-256 bytes)");
-        free(scratch);
-        return;
+        goto out;
     }
     if (json_utf8_len(pw->s, pw->len) > A->password_max) {
         char msg[96];
         snprintf(msg, sizeof msg, "a password is at most %u characters", A->password_max);
         http_error(c, 400, msg);
-        free(scratch);
-        return;
+        goto out;
     }
     uint8_t h[32];
     sha256_digest(un->s, un->len, h);
@@ -302,14 +290,12 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
     l = rl_peek(&srv->rl, RL_ACCOUNT, account, A->account_per_min, A->account_burst, now_ms());
     if (!l.allowed) {
         limited(c, l.retry_s, un->s, "over account-limit for this account");
-        free(scratch);
-        return;
+        goto out;
     }
     if (!store_ready()) {
         http_error(c, 503, "logins cannot be checked now (the database is not ready)");
         http_extra(c, "Retry-After: 5\r\n");
-        free(scratch);
-        return;
+        goto out;
     }
     struct user_row u = { 0 };
     struct store_bind b = { "username", { .type = STORE_TEXT, .p = un->s, .len = un->len } };
@@ -317,13 +303,11 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
     if (e != STORE_OK && e != STORE_E_ABORT) {
         log_warn("auth", "login route %s: its statement failed: %s", r->pattern, store_errmsg());
         http_error(c, e == STORE_E_BUSY || e == STORE_E_TIMEOUT ? 503 : 500, "the login cannot be checked now");
-        free(scratch);
-        return;
+        goto out;
     }
     struct job *j = new_job(srv, c, J_LOGIN);
     if (!j) {
-        free(scratch);
-        return;
+        goto out;
     }
     uint32_t iter = A->password_iterations;
     uint8_t salt[PASSHASH_SALT_MAX];
@@ -349,8 +333,9 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
     j->account = account;
     pbkdf2_start(&j->st, pw->s, pw->len, salt, saltlen, iter);
     memset((char *)pw->s, 0, pw->len);
-    free(scratch);
     enqueue(c, j);
+out:
+    free(scratch);
 }
 
 static void login_answer(struct conn *c, void *arg)
@@ -436,10 +421,8 @@ void login_hash_route(struct http_server *srv, struct conn *c, const struct conf
     struct json_member m[MEMBERS];
     char *scratch;
     int n = members(c, body, len, m, &scratch);
-    if (n < 0) {
-        free(scratch);
-        return;
-    }
+    if (n < 0)
+        goto out;
     const struct json_member *pw = get(m, n, r->hash_password);
     const char *msg = NULL;
     char buf[120];
@@ -457,19 +440,11 @@ void login_hash_route(struct http_server *srv, struct conn *c, const struct conf
     /* Every other value is checked before any hashing: a bad request
      * costs no hash, and its 400 lists all its errors at once. */
     if (sql_route_check(srv, c, r, u, rm, body, len, msg ? r->hash_password : NULL, msg) < 0) {
-        free(scratch);
-        return;
-    }
-    if (!store_ready()) {
-        http_error(c, 503, "the database is not ready");
-        http_extra(c, "Retry-After: 5\r\n");
-        free(scratch);
-        return;
+        goto out;
     }
     struct job *j = new_job(srv, c, J_CREATE);
     if (!j) {
-        free(scratch);
-        return;
+        goto out;
     }
     if (!csprng_ready() || csprng_fill(j->salt, sizeof j->salt) < 0) {
         free_job(j);
@@ -489,8 +464,9 @@ void login_hash_route(struct http_server *srv, struct conn *c, const struct conf
     snprintf(j->bind_name, sizeof j->bind_name, "%s_hash", r->hash_password);
     pbkdf2_start(&j->st, pw->s, pw->len, j->salt, sizeof j->salt, A->password_iterations);
     memset((char *)pw->s, 0, pw->len);
-    free(scratch);
     enqueue(c, j);
+out:
+    free(scratch);
 }
 
 static void create_answer(struct conn *c, void *arg)

@@ -184,7 +184,7 @@ def test_invalid_values_are_all_listed(social):
     # The password hash-password takes: a string of 8 to 1024 characters.
     for password, msg in [("short", "must be 8 to 1024 characters long"), ("é" * 7, "must be 8 to 1024 characters long"),
                           ("x" * 1025, "must be 8 to 1024 characters long"), (12345678, "must be a string"),
-                          (None, "must be a string")]:
+                          (None, "may not be null")]:
         st, _, err = api("POST", "/api/users", {"handle": "cat", "password": password})
         assert st == 400 and err["error"]["errors"] == [{"field": "password", "message": msg}], password
 
