@@ -8,6 +8,7 @@
 
 #include "app/cookie.h"
 #include "app/handlers.h"
+#include "app/http_resp.h"
 #include "app/jwt.h"
 #include "kernel/kernel.h"
 #include "net/net.h"
@@ -48,10 +49,21 @@ static struct jentry *jcache;
 static struct { uint64_t uses; int64_t last; } key_use[CONFIG_API_KEYS_MAX];
 
 static uint64_t n_unauth, n_refused, n_denied, n_csrf;   /* 401 without / with credentials, 403s */
-static struct log_limit fail_limit;
-static uint64_t fail_dropped;
+/* Failure events: refused credentials (anyone can send those) apart from
+ * logins, denials and CSRF refusals, so a flood of junk cannot crowd the
+ * others out. */
+static struct log_limit fail_limit[2];
+static uint64_t fail_dropped[2];
+#define AUDIT_KEEP 100000           /* rows kept; older ones go */
+#define AUDIT_TRIM_EVERY 1000       /* inserts between trims */
+static unsigned audit_inserts;
 
 static int64_t now_s(void) { return (int64_t)(clock_wall_ns() / 1000000000ull); }
+
+/* Expiry needs the date: without the RTC's (clock_wall_ns 0) every token
+ * would look fresh and no session would end. */
+#define CLOCK_SANE 1577836800       /* 2020-01-01 */
+int auth_clock_ok(void) { return now_s() >= CLOCK_SANE; }
 static uint64_t now_ms(void) { return clock_monotonic_ns() / 1000000u; }
 
 const char *auth_addr(uint32_t a, char out[16])
@@ -94,6 +106,8 @@ int auth_init(const struct config *c)
         log_error("auth", "no memory for %u cached sessions", nsets * WAYS);
         return -1;
     }
+    if (!auth_clock_ok())
+        log_warn("auth", "the wall clock is not set (no RTC reading): JWTs, sessions and logins answer 503");
     log_info("auth", "%u roles, %u API keys, %u JWT keys, %u sessions cached; passwords PBKDF2-HMAC-SHA256 x %u",
              A->nroles, A->nkeys, A->njwt, nsets * WAYS, A->password_iterations);
     return 0;
@@ -104,21 +118,26 @@ int auth_init(const struct config *c)
 void auth_audit(const char *event, const char *user, const char *scheme, uint32_t addr, const char *method,
                 const char *path, size_t path_len, const char *detail, int fail)
 {
-    char a[16], d[160];
-    if (fail && !log_limit_take(&fail_limit, now_ms(), 20, 20)) {
-        fail_dropped++;
+    char a[16], d[200];
+    int k = !strcmp(event, "refused");
+    if (fail && !log_limit_take(&fail_limit[k], now_ms(), 20, 20)) {
+        fail_dropped[k]++;
         return;
     }
-    if (fail && fail_dropped) {
-        snprintf(d, sizeof d, "%s (and %llu failures not recorded)", detail ? detail : "",
-                 (unsigned long long)fail_dropped);
+    if (fail && fail_dropped[k]) {
+        snprintf(d, sizeof d, "%s (and %llu like it not recorded)", detail ? detail : "",
+                 (unsigned long long)fail_dropped[k]);
         detail = d;
-        fail_dropped = 0;
+        fail_dropped[k] = 0;
     }
     if (path_len > 200)
         path_len = 200;
     auth_addr(addr, a);
-    log_info("auth", "%s%s%s%s%s from %s: %s %.*s%s%s", event, user ? " user " : "", user ? user : "",
+    /* A user name is what a client typed: escaped, so it cannot forge lines. */
+    static char ue[6 * 256 + 1];
+    if (user)
+        json_escape(user, strlen(user), ue, sizeof ue);
+    log_info("auth", "%s%s%s%s%s from %s: %s %.*s%s%s", event, user ? " user " : "", user ? ue : "",
              scheme ? " by " : "", scheme ? scheme : "", a, method ? method : "-", (int)path_len, path ? path : "",
              detail ? ": " : "", detail ? detail : "");
     if (!A->audit || !cfg->database.enabled || !store_ready())
@@ -141,6 +160,11 @@ void auth_audit(const char *event, const char *user, const char *scheme, uint32_
                                   b, 7, NULL, NULL, NULL);
     if (e != STORE_OK)
         log_warn("auth", "audit row not written: %s", store_errmsg());
+    else if (++audit_inserts % AUDIT_TRIM_EVERY == 0) {
+        struct store_bind keep = { "k", { .type = STORE_INT, .i = AUDIT_KEEP } };
+        store_exec("DELETE FROM _appliance_audit WHERE id <= (SELECT max(id) FROM _appliance_audit) - :k", &keep, 1,
+                   NULL, NULL, NULL);
+    }
 }
 
 static void audit_req(const struct conn *c, const char *event, const char *user, const char *scheme,
@@ -195,9 +219,9 @@ static int on_session(void *arg, unsigned ncol, const char *const *names, const 
 {
     (void)names;
     struct auth_session *s = arg;
-    if (ncol < 4 || v[0].type != STORE_INT || v[2].type != STORE_TEXT || v[2].len != AUTH_CSRF_CHARS)
+    if (ncol < 4 || v[0].type != STORE_INT || v[2].type != STORE_TEXT || v[2].len != AUTH_CSRF_CHARS ||
+        v[3].type != STORE_INT)
         return 1;
-    s->user_id = v[0].i;
     s->role = v[1].type == STORE_TEXT ? auth_role_index(v[1].p, v[1].len) : -1;
     memcpy(s->csrf, v[2].p, AUTH_CSRF_CHARS);
     s->csrf[AUTH_CSRF_CHARS] = 0;
@@ -472,6 +496,10 @@ int auth_request(struct http_server *srv, struct conn *c, const struct config_ro
     }
     const char *why = "the API key is not known";
     struct auth_session s;
+    if (scheme != CONFIG_AUTH_APIKEY && !auth_clock_ok()) {
+        http_error(c, 503, "the appliance's clock is not set: tokens and sessions cannot be checked");
+        return -1;
+    }
     if (scheme == CONFIG_AUTH_APIKEY && api_key(c, cred, n) < 0)
         return unauthorized(c, r, why, 1, scheme);
     if (scheme == CONFIG_AUTH_JWT && jwt(c, cred, n, &why) < 0)

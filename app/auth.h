@@ -76,6 +76,8 @@ int auth_origin_ok(const struct conn *c, const char *o, size_t n);
 void auth_cookie(struct conn *c, const char *sid);
 /* The index of a role by name, or -1. */
 int auth_role_index(const char *name, size_t n);
+/* 1 when the wall clock has a plausible date (expiry can be judged). */
+int auth_clock_ok(void);
 /* Refusals by reason, for /metrics. */
 struct sbuf;
 void auth_metrics(struct sbuf *b);

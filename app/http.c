@@ -441,6 +441,9 @@ static void body_done(struct conn *c)
     } else {
         handlers_body(&srv, c);
     }
+    const struct config_route *r = c->route >= 0 ? &srv.cfg->routes[c->route] : NULL;
+    if (c->req_body && r && (r->kind == CONFIG_ROUTE_LOGIN || r->hash_password))
+        memset(c->req_body, 0, c->req_body_len);   /* it held a password */
     free(c->req_body);
     c->req_body = NULL;
     c->req_body_len = c->req_body_cap = 0;

@@ -24,9 +24,11 @@
 
 #define SLICE_NS 1000000ull             /* a job's turn: about a millisecond */
 #define SLICE_ITER 256                  /* iterations between clock reads */
-#define QUEUE_MAX 64                    /* hashes waiting; more get 503 */
+#define QUEUE_MAX 64                    /* hashes running or waiting; more get 503 */
+#define CREATE_MAX (QUEUE_MAX / 2)      /* of them hash-password routes': logins keep the rest */
+#define PER_ADDR_MAX 4                  /* of them one client address's */
 #define USERNAME_MAX 256
-#define MEMBERS 16
+#define MEMBERS 64                      /* as sql routes' bodies */
 /* Bucket keys in the server's rate limiter, apart from routes' own. */
 #define RL_LOGIN_BASE (CONFIG_ROUTES_MAX + 1)
 #define RL_ACCOUNT (2 * CONFIG_ROUTES_MAX + 2)
@@ -39,6 +41,9 @@ struct job {
     struct http_server *srv;
     int kind;
     struct pbkdf2_state st;
+    struct pbkdf2_state pad;            /* dummy iterations after a cheaper stored hash */
+    int padding;
+    uint32_t addr;                      /* the client's, for its share of the queue */
     uint64_t t0;                        /* ns, for the log */
     /* login */
     uint8_t want[32];
@@ -80,6 +85,7 @@ static void unlink_job(struct job *j)
 static void free_job(struct job *j)
 {
     memset(&j->st, 0, sizeof j->st);
+    memset(&j->pad, 0, sizeof j->pad);
     if (j->body)
         memset(j->body, 0, j->body_len);       /* it holds the password */
     free(j->body);
@@ -101,7 +107,7 @@ static int hash_poll(void *arg)
     uint64_t t0 = clock_monotonic_ns();
     int done;
     do
-        done = pbkdf2_step(&j->st, SLICE_ITER);
+        done = pbkdf2_step(&j->st, SLICE_ITER) && (!j->padding || pbkdf2_step(&j->pad, SLICE_ITER));
     while (!done && clock_monotonic_ns() - t0 < SLICE_NS);
     if (done) {
         unlink_job(j);
@@ -161,9 +167,17 @@ int login_init(const struct config *c)
 
 /* ---- shared checks ---- */
 
+/* A job, if the queue has room for one more of this kind from this
+ * address; else NULL with the 503 prepared. */
 static struct job *new_job(struct http_server *srv, struct conn *c, int kind)
 {
-    if (njobs >= QUEUE_MAX) {
+    uint32_t addr = stream_peer_addr(c->s);
+    unsigned mine = 0, creates = 0;
+    for (struct job *j = jobs; j; j = j->next) {
+        mine += j->addr == addr;
+        creates += j->kind == J_CREATE;
+    }
+    if (njobs >= QUEUE_MAX || mine >= PER_ADDR_MAX || (kind == J_CREATE && creates >= CREATE_MAX)) {
         http_error(c, 503, "too many password hashes are waiting: try again");
         http_extra(c, "Retry-After: 2\r\n");
         return NULL;
@@ -175,6 +189,7 @@ static struct job *new_job(struct http_server *srv, struct conn *c, int kind)
     }
     j->srv = srv;
     j->kind = kind;
+    j->addr = addr;
     return j;
 }
 
@@ -261,6 +276,10 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
         http_error(c, 403, "cross-site login refused: this origin may not log in here");
         return;
     }
+    if (!auth_clock_ok()) {
+        http_error(c, 503, "the appliance's clock is not set: sessions cannot be given");
+        return;
+    }
     struct rl_result l = rl_take(&srv->rl, RL_LOGIN_BASE + (unsigned)c->route, addr, A->login_per_min,
                                  A->login_burst, now_ms());
     if (!l.allowed) {
@@ -284,14 +303,6 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
         http_error(c, 400, msg);
         goto out;
     }
-    uint8_t h[32];
-    sha256_digest(un->s, un->len, h);
-    uint32_t account = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
-    l = rl_peek(&srv->rl, RL_ACCOUNT, account, A->account_per_min, A->account_burst, now_ms());
-    if (!l.allowed) {
-        limited(c, l.retry_s, un->s, "over account-limit for this account");
-        goto out;
-    }
     if (!store_ready()) {
         http_error(c, 503, "logins cannot be checked now (the database is not ready)");
         http_extra(c, "Retry-After: 5\r\n");
@@ -305,8 +316,27 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
         http_error(c, e == STORE_E_BUSY || e == STORE_E_TIMEOUT ? 503 : 500, "the login cannot be checked now");
         goto out;
     }
+    /* The account's bucket: by user id when the name is a user's (so
+     * "Alice" and "ALICE" are one account under a NOCASE lookup), else by
+     * the name. Every attempt takes a token before it hashes, so
+     * attempts sent at once cannot all pass; a success gives it back. */
+    uint8_t h[32];
+    char key[40];
+    if (u.found) {
+        int k = snprintf(key, sizeof key, "user:%lld", (long long)u.user);
+        sha256_digest(key, (size_t)k, h);
+    } else {
+        sha256_digest(un->s, un->len, h);
+    }
+    uint32_t account = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    l = rl_take(&srv->rl, RL_ACCOUNT, account, A->account_per_min, A->account_burst, now_ms());
+    if (!l.allowed) {
+        limited(c, l.retry_s, un->s, "over account-limit for this account");
+        goto out;
+    }
     struct job *j = new_job(srv, c, J_LOGIN);
     if (!j) {
+        rl_refund(&srv->rl, RL_ACCOUNT, account);   /* not an attempt */
         goto out;
     }
     uint32_t iter = A->password_iterations;
@@ -325,6 +355,13 @@ void login_route(struct http_server *srv, struct conn *c, const struct config_ro
         saltlen = sizeof dummy_salt;
         memcpy(salt, dummy_salt, sizeof dummy_salt);
         memcpy(j->want, dummy_want, 32);
+    }
+    /* An older hash with fewer iterations than configured: the rest run
+     * on a dummy, so the answer's time says nothing about which users
+     * exist (an unknown name costs the configured count). */
+    if (iter < A->password_iterations) {
+        pbkdf2_start(&j->pad, "", 0, dummy_salt, sizeof dummy_salt, A->password_iterations - iter);
+        j->padding = 1;
     }
     j->user = u.user;
     j->has_role = u.has_role;
@@ -349,7 +386,6 @@ static void login_answer(struct conn *c, void *arg)
     snprintf(detail, sizeof detail, "hashed in %.0f ms", ms);
     if (!ok) {
         logins_failed++;
-        rl_take(&srv->rl, RL_ACCOUNT, j->account, A->account_per_min, A->account_burst, now_ms());
         auth_audit("login-failed", j->username, "password", addr, "POST", c->in + c->rq.path.off, c->rq.path.len,
                    detail, 1);
         http_error(c, 401, FAILED);
@@ -366,6 +402,7 @@ static void login_answer(struct conn *c, void *arg)
         return;
     }
     logins_ok++;
+    rl_refund(&srv->rl, RL_ACCOUNT, j->account);
     char user[24];
     snprintf(user, sizeof user, "%lld", (long long)j->user);
     auth_audit("login", user, "password", addr, "POST", c->in + c->rq.path.off, c->rq.path.len, detail, 0);
@@ -418,6 +455,14 @@ void logout_route(struct http_server *srv, struct conn *c, const struct config_r
 void login_hash_route(struct http_server *srv, struct conn *c, const struct config_route *r,
                       const struct url_path *u, const struct router_match *rm, const char *body, size_t len)
 {
+    /* A hash costs what a login costs: the same per-address budget. */
+    struct rl_result l = rl_take(&srv->rl, RL_LOGIN_BASE + (unsigned)c->route, stream_peer_addr(c->s),
+                                 A->login_per_min, A->login_burst, now_ms());
+    if (!l.allowed) {
+        http_error(c, 429, "too many password hashes from this address: try again later");
+        http_extra(c, "Retry-After: %u\r\nCache-Control: no-store\r\n", l.retry_s ? l.retry_s : 1);
+        return;
+    }
     struct json_member m[MEMBERS];
     char *scratch;
     int n = members(c, body, len, m, &scratch);

@@ -3,7 +3,7 @@
  *   pbkdf2-sha256$ITERATIONS$SALT$HASH
  *
  * SALT and HASH in standard base64 (RFC 4648 section 4) without padding,
- * as passlib and Django's pbkdf2_sha256 write them. The hash is
+ * (close to, but not the same as, passlib's and Django's forms). The hash is
  * PBKDF2-HMAC-SHA256 (kernel/crypto.h) with a 32-byte output. Each stored
  * hash keeps its own iteration count, so raising the configured count
  * applies to new hashes while old ones still verify (docs/auth.md).

@@ -41,7 +41,7 @@ static struct rl_result rl_do(struct ratelimit *rl, unsigned route, uint32_t add
             s = x;
             break;
         }
-        if (!idle && (!x->used || refill(x, per_min, burst, now) >= cap))
+        if (!idle && (!x->used || refill(x, x->per_min, x->burst, now) >= (uint64_t)x->burst * 1000))
             idle = x;
         if (x->last_ms < lru->last_ms)
             lru = x;
@@ -52,8 +52,10 @@ static struct rl_result rl_do(struct ratelimit *rl, unsigned route, uint32_t add
         s = idle ? idle : lru;
         if (!idle)
             rl->evicted++;
-        *s = (struct rl_slot){ addr, (uint16_t)route, 1, now, cap };
+        *s = (struct rl_slot){ addr, (uint16_t)route, 1, per_min, burst, now, cap };
     }
+    s->per_min = per_min;
+    s->burst = burst;
     s->milli = refill(s, per_min, burst, now);
     s->last_ms = now;
     struct rl_result r = { 0, burst, 0, 0, 0 };
@@ -83,4 +85,15 @@ struct rl_result rl_peek(struct ratelimit *rl, unsigned route, uint32_t addr, ui
                          uint32_t burst, uint64_t now)
 {
     return rl_do(rl, route, addr, per_min, burst, now, 0);
+}
+
+void rl_refund(struct ratelimit *rl, unsigned route, uint32_t addr)
+{
+    struct rl_slot *set = rl->slot[set_of(rl, route, addr)];
+    for (int w = 0; w < RL_WAYS; w++)
+        if (set[w].used && set[w].addr == addr && set[w].route == route) {
+            uint64_t cap = (uint64_t)set[w].burst * 1000;
+            set[w].milli = set[w].milli + 1000 > cap ? cap : set[w].milli + 1000;
+            return;
+        }
 }

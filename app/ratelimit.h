@@ -14,7 +14,9 @@
 #define RL_SETS 1024
 #define RL_WAYS 4
 
-struct rl_slot { uint32_t addr; uint16_t route; uint16_t used; uint64_t last_ms; uint64_t milli; };
+/* A slot keeps its own rate: whether it is idle (full again) is judged by
+ * it, never by a newcomer's. */
+struct rl_slot { uint32_t addr; uint16_t route; uint16_t used; uint32_t per_min, burst; uint64_t last_ms; uint64_t milli; };
 
 struct ratelimit {
     struct rl_slot slot[RL_SETS][RL_WAYS];
@@ -33,9 +35,11 @@ void rl_init(struct ratelimit *rl, uint64_t seed);
 /* Take a token for (route, addr) at now_ms with per_min and burst. */
 struct rl_result rl_take(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
                          uint32_t burst, uint64_t now_ms);
-/* Whether a token is there, without taking it (login's per-account
- * bucket is taken only by failures; it is checked before each attempt). */
+/* Whether a token is there, without taking it. */
 struct rl_result rl_peek(struct ratelimit *rl, unsigned route, uint32_t addr, uint32_t per_min,
                          uint32_t burst, uint64_t now_ms);
+/* Give back a token taken by rl_take (login's per-account bucket: every
+ * attempt takes one before it hashes, a success returns it). */
+void rl_refund(struct ratelimit *rl, unsigned route, uint32_t addr);
 
 #endif

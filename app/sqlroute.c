@@ -263,21 +263,6 @@ static void collect_params(struct req *q)
         else
             bind(q, p->name, v);
     }
-    /* The caller's identity (docs/auth.md): only ever from its credential;
-     * the config refuses `param auth_...`, so nothing above bound these. */
-    const struct auth_ident *id = &q->c->id;
-    if (id->scheme) {
-        const struct config_auth *A = &q->srv->cfg->auth;
-        bind(q, "auth_user_id", id->has_user ? (struct store_value){ .type = STORE_INT, .i = id->user_id }
-                                             : (struct store_value){ .type = STORE_NULL });
-        bind(q, "auth_role", id->role >= 0 ? (struct store_value){ .type = STORE_TEXT, .p = A->role[id->role].name,
-                                                                   .len = strlen(A->role[id->role].name) }
-                                           : (struct store_value){ .type = STORE_NULL });
-        bind(q, "auth_name", (struct store_value){ .type = STORE_TEXT, .p = id->name, .len = strlen(id->name) });
-    }
-    if (q->c->hashed)
-        bind(q, q->c->hashed_name, (struct store_value){ .type = STORE_TEXT, .p = q->c->hashed,
-                                                         .len = strlen(q->c->hashed) });
     /* Pattern parameters nobody declared: text. */
     for (unsigned i = 0; i < q->m->nparams; i++) {
         char *name = q->pname[i];
@@ -292,6 +277,22 @@ static void collect_params(struct req *q)
             bind(q, name, (struct store_value){ .type = STORE_TEXT, .p = pv, .len = strlen(pv) });
         }
     }
+    /* The caller's identity (docs/auth.md): only ever from its credential,
+     * and bound last, so it wins over any same-named value above (the
+     * config refuses `param auth_...` and such pattern names too). */
+    const struct auth_ident *id = &q->c->id;
+    if (id->scheme) {
+        const struct config_auth *A = &q->srv->cfg->auth;
+        bind(q, "auth_user_id", id->has_user ? (struct store_value){ .type = STORE_INT, .i = id->user_id }
+                                             : (struct store_value){ .type = STORE_NULL });
+        bind(q, "auth_role", id->role >= 0 ? (struct store_value){ .type = STORE_TEXT, .p = A->role[id->role].name,
+                                                                   .len = strlen(A->role[id->role].name) }
+                                           : (struct store_value){ .type = STORE_NULL });
+        bind(q, "auth_name", (struct store_value){ .type = STORE_TEXT, .p = id->name, .len = strlen(id->name) });
+    }
+    if (q->c->hashed)
+        bind(q, q->c->hashed_name, (struct store_value){ .type = STORE_TEXT, .p = q->c->hashed,
+                                                         .len = strlen(q->c->hashed) });
 }
 
 /* ---- rows ---- */
@@ -528,11 +529,16 @@ static int idem_lookup(struct req *q, struct idem *d, const char *body, size_t b
     const struct http_request *rq = &q->c->rq;
     /* Keys are the caller's own: another caller's same key is another request. */
     const struct auth_ident *id = &q->c->id;
-    snprintf(d->route, sizeof d->route, "%s %.*s%s%s", http_method_name(rq->method),
+    snprintf(d->route, sizeof d->route, "%s %.*s%s%s%s", http_method_name(rq->method),
              (int)(rq->path.len < 200 ? rq->path.len : 200), q->c->in + rq->path.off, id->scheme ? " @" : "",
-             id->scheme ? id->name : "");
-    /* The fingerprint: query and body. */
-    size_t fl = rq->query.len + 1 + body_len;
+             id->scheme == CONFIG_AUTH_APIKEY ? "key:" : id->scheme == CONFIG_AUTH_JWT ? "jwt:"
+             : id->scheme ? "user:" : "", id->scheme ? id->name : "");
+    /* The fingerprint: query and body. A hash-password route's body holds
+     * a password, and a plain SHA-256 of it would be a fast hash of that
+     * password on the disk: there the fingerprint is the other members,
+     * decoded (name, kind, value), never the password's. */
+    const char *skip = q->r->hash_password;
+    size_t fl = rq->query.len + 1 + body_len + (skip ? (size_t)q->nmembers * 64 : 0);   /* separators, kind, numbers */
     char *f = malloc(fl + 1);
     if (!f) {
         http_error(q->c, 503, "no memory");
@@ -540,8 +546,26 @@ static int idem_lookup(struct req *q, struct idem *d, const char *body, size_t b
     }
     memcpy(f, q->c->in + rq->query.off, rq->query.len);
     f[rq->query.len] = '\n';
-    if (body_len)
-        memcpy(f + rq->query.len + 1, body, body_len);
+    if (!skip) {
+        if (body_len)
+            memcpy(f + rq->query.len + 1, body, body_len);
+    } else {
+        size_t o = rq->query.len + 1;
+        for (int i = 0; i < q->nmembers; i++) {
+            const struct json_member *m = &q->members[i];
+            if (!strcmp(m->name, skip))
+                continue;
+            o += (size_t)snprintf(f + o, fl + 1 - o, "%s%c%d%c", m->name, 0, (int)m->kind, 0);
+            if (m->kind == JSON_STRING || m->kind == JSON_NESTED) {
+                memcpy(f + o, m->s, m->len);
+                o += m->len;
+            } else {
+                o += (size_t)snprintf(f + o, fl + 1 - o, "%lld %.17g", (long long)m->i, m->d);
+            }
+            f[o++] = 0;
+        }
+        fl = o;
+    }
     sha256_digest(f, fl, d->sum);
     free(f);
     struct store_bind b[2] = { { "k", { .type = STORE_TEXT, .p = d->key, .len = strlen(d->key) } },

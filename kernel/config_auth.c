@@ -272,6 +272,13 @@ static int opt_api_key(struct vctx *v, const struct conf_node *o)
                         "the key itself here");
     for (unsigned i = 0; i < 32; i++)
         key->sha256[i] = (uint8_t)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+    /* SHA-256 of the empty string: an empty key header would match it. */
+    static const uint8_t empty[32] = { 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+                                       0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+                                       0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55 };
+    if (!memcmp(key->sha256, empty, 32))
+        return verr_arg(v, o, 4, "this is the SHA-256 of an empty key (printf %%s \"$KEY\" with KEY unset?): "
+                        "an empty header would match it");
     for (unsigned i = 0; i < a->nkeys; i++)
         if (!memcmp(a->key[i].sha256, key->sha256, 32))
             return verr_arg(v, o, 4, "the same key hash as api-key '%s' (one key, one name)", a->key[i].name);

@@ -661,6 +661,9 @@ int config_check_routes(struct vctx *v)
         if (r->kind == CONFIG_ROUTE_BACKUP && r->token_sha256 && r->auth)
             return verr(v, r->line, r->col, "a backup route takes its token-sha256 or auth and permission, "
                         "not both (keep one)");
+        if (r->kind == CONFIG_ROUTE_BACKUP && (r->auth & CONFIG_AUTH_NONE))
+            return verr(v, r->line, r->col, "a backup route hands out the whole database: it cannot be public "
+                        "(auth none); give it { permission backup } or a token-sha256");
         if (r->kind == CONFIG_ROUTE_BACKUP && (r->methods & ~(unsigned)(CONFIG_M_GET | CONFIG_M_HEAD)))
             return verr(v, r->line, r->col, "a backup route answers GET only");
     }

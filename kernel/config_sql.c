@@ -104,6 +104,9 @@ static int note_use(void *arg, const char *name, size_t len)
                     "server's own", (int)len, name);
     const char *hp = u->r->hash_password;
     if (hp && len == strlen(hp) + 5 && !memcmp(name, hp, len - 5) && !memcmp(name + len - 5, "_hash", 5)) {
+        if (pattern_has(u->r->pattern, name, len))
+            return verr(u->v, u->at->line, u->at->col, "':%.*s' is what hash-password binds: the pattern may "
+                        "not have a parameter of that name", (int)len, name);
         u->hash_used = 1;
         return 0;
     }

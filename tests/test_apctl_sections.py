@@ -757,7 +757,17 @@ AUTH_INVALID = [
     (DB + 'routes { GET /a/:auth_user_id sql "SELECT 1" }\n',
      "appliance.conf:2:14: ':auth_user_id' in the pattern: auth_ names are bound from the caller's "
      "credentials, never from the request"),
+    (DB + "routes { GET /b backup { auth none } }\n",
+     "appliance.conf:2:17: a backup route hands out the whole database: it cannot be public (auth none); give it "
+     "{ permission backup } or a token-sha256"),
+    ("auth { role admin; api-key bot role admin sha256 "
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 }\n",
+     'appliance.conf:1:50: this is the SHA-256 of an empty key (printf %s "$KEY" with KEY unset?): an empty '
+     "header would match it"),
     # routes: hash-password
+    (DB + 'routes { POST /a/:password_hash sql "SELECT :password_hash" { hash-password password } }\n',
+     "appliance.conf:2:37: ':password_hash' is what hash-password binds: the pattern may not have a parameter "
+     "of that name"),
     (DB + 'routes { GET /a sql "SELECT :password_hash" { hash-password password } }\n',
      "appliance.conf:2:47: 'hash-password' reads the JSON body: the route's methods are POST, PUT or PATCH "
      "only"),
@@ -991,7 +1001,6 @@ AUTH_VALID = [
     A_ROLE + "routes {\n GET /h health { auth api-key }\n GET /s/* static www { permission read }\n}\n",
     DB + A_ROLE + 'routes { GET /a/:id sql "SELECT :id, :auth_name" { permission read } }\n',
     DB + A_ROLE + "routes { GET /b backup { permission read } }\n",
-    DB + "routes { GET /b backup { auth none } }\n",
     # the auth section after the routes that use it
     "routes { GET /m metrics { permission metrics } }\n" + A_ROLE,
 ]

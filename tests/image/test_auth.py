@@ -890,6 +890,34 @@ def test_login_limits_answer_429_without_hashing(small):
     small.wait_for(r"auth: login-limited .*over login-limit")
 
 
+def test_one_address_has_at_most_four_hashes_in_line(main):
+    """Password hashes queue (docs/auth.md, "Hashing without blocking"):
+    one client address may have 4 running or waiting; a fifth and sixth
+    sent at the same time get 503 with Retry-After at once, unhashed."""
+    clients = [Client(main.port) for _ in range(6)]
+    for cl in clients:                          # connected first: the logins then arrive together
+        assert cl("GET", "/healthz").status == 200
+    results = [None] * 6
+
+    def attempt(i):
+        results[i], _ = login(clients[i], f"queue{i}", "not a password here")
+
+    ths = [threading.Thread(target=attempt, args=(i,)) for i in range(6)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    statuses = sorted(r.status for r in results)
+    print(f"\n6 logins at once from one address: {statuses}, "
+          f"{sorted(round(r.took, 2) for r in results)} s")
+    assert statuses == [401, 401, 401, 401, 503, 503], statuses
+    for r in results:
+        if r.status == 503:
+            assert r.header("Retry-After") == "2" and r.took < 1.0, r
+    for cl in clients:
+        cl.close()
+
+
 def test_session_expires_after_max_age(small):
     """Last: the small appliance's session (session-max-age 1m) was made
     when it booted, before the main tests ran."""

@@ -1,6 +1,6 @@
 /* Unit tests of the per-client token buckets (app/ratelimit.c) with a fake
  * clock: burst, refill, per-address and per-route isolation, the headers'
- * numbers, peeking without taking, and a flood of addresses that cannot grow the table or reset
+ * numbers, peeking without taking, refunds, and a flood of addresses that cannot grow the table or reset
  * an active client's bucket while idle slots exist. */
 #include "app/ratelimit.h"
 #include "tests/unit/check.h"
@@ -29,6 +29,14 @@ int main(void)
     CHECK_U64(rl.limited, 1);
     CHECK(rl_take(&rl, 9, 77, 60, 5, t).remaining == 4);
     CHECK(rl_peek(&rl, 9, 77, 60, 5, t).remaining == 4);
+    /* A refund gives one token back, never past the burst. */
+    CHECK(rl_take(&rl, 9, 77, 60, 5, t).remaining == 3);
+    rl_refund(&rl, 9, 77);
+    CHECK(rl_peek(&rl, 9, 77, 60, 5, t).remaining == 4);
+    rl_refund(&rl, 9, 77);
+    rl_refund(&rl, 9, 77);
+    CHECK(rl_peek(&rl, 9, 77, 60, 5, t).remaining == 5);
+    rl_refund(&rl, 12345, 1);                       /* no such bucket: nothing */
     /* Another address and another route have their own buckets. */
     CHECK(rl_take(&rl, 0, 2, 60, 3, t).allowed);
     CHECK(rl_take(&rl, 1, 1, 60, 3, t).allowed);
@@ -58,5 +66,14 @@ int main(void)
     for (uint32_t x = 100000; x < 100000 + 20 * RL_SETS * RL_WAYS; x++)
         rl_take(&rl, 3, x, 60, 5, t + 1);
     CHECK(rl.evicted > 0);
+    /* A drained slow bucket (1/m) is not idle to a fast route's newcomers
+     * (100/s, whose own slots are idle again within 10 ms): a flood of
+     * them must not reset it. */
+    rl_init(&rl, 7);
+    uint64_t t2 = 5000000;
+    CHECK(rl_take(&rl, 50, 999, 1, 1, t2).allowed);
+    for (uint32_t x = 0; x < 3 * RL_SETS; x++)
+        rl_take(&rl, 51, x, 6000, 100, t2 + 2000 + x);
+    CHECK(!rl_peek(&rl, 50, 999, 1, 1, t2 + 2000 + 3 * RL_SETS).allowed);
     return check_done("test_ratelimit");
 }
