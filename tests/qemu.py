@@ -15,6 +15,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, "build", "appliance.elf")
+APCTL = os.path.join(ROOT, "build", "apctl")
 RUN_TAG = f"appliance-test-{os.getpid()}"
 ACCEL = os.environ.get("ACCEL", "tcg")
 
@@ -158,3 +159,31 @@ def boot(append="", timeout=30, **kw):
     with Guest(append=append, **kw) as g:
         rc = g.wait_exit(timeout)
         return rc, g.output
+
+
+def pack_dir(d):
+    """apctl pack d/appliance.conf into d/blob (the config must be valid)."""
+    r = subprocess.run([APCTL, "pack", os.path.join(d, "appliance.conf"), "-o", os.path.join(d, "blob")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return os.path.join(d, "blob")
+
+
+def blank_disk(path, size=32 << 20):
+    """A blank (sparse) raw disk file."""
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+def disk_guest(blob, disk, guest_port=80, append="", mem="128M"):
+    """A Guest with blob as its config, disk as its first virtio-blk disk
+    and guest_port forwarded from a free loopback port (g.port)."""
+    port = free_port()
+    extra = ["-initrd", str(blob),
+             "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:{guest_port}",
+             "-device", "virtio-net-pci,netdev=n0",
+             "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"]
+    g = Guest(append.format(port=port), mem=mem, extra=extra)
+    g.port = port
+    return g

@@ -27,16 +27,14 @@ import re
 import secrets
 import shutil
 import ssl
-import subprocess
 import threading
 import time
 
 import pytest
 
 import jwtmint
-from qemu import ROOT, Guest, free_port
+from qemu import ROOT, blank_disk, disk_guest, pack_dir
 
-APCTL = os.path.join(ROOT, "build", "apctl")
 DEVCERT = os.path.join(ROOT, "build", "devcert")
 CA = os.path.join(DEVCERT, "dev-cert.pem")
 ISS, AUD = "https://idp.example", "my-api"
@@ -194,27 +192,14 @@ def write_site(d, conf, files):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data if isinstance(data, bytes) else data.encode())
     (d / "appliance.conf").write_text(conf)
-    r = subprocess.run([APCTL, "pack", str(d / "appliance.conf"), "-o", str(d / "blob")],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return d / "blob"
+    return pack_dir(d)
 
 
 def boot(blob, disk):
-    port = free_port()
-    extra = ["-initrd", str(blob),
-             "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:443",
-             "-device", "virtio-net-pci,netdev=n0",
-             "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"]
-    g = Guest(f"https-port={port}", mem="256M", extra=extra)
-    g.port = port
-    return g
+    return disk_guest(blob, disk, guest_port=443, append="https-port={port}", mem="256M")
 
 
-def blank(path, size=32 << 20):
-    with open(path, "wb") as f:
-        f.truncate(size)
-    return path
+blank = blank_disk
 
 
 class Resp:

@@ -24,7 +24,7 @@ import time
 import pytest
 
 from jwtmint import P256, claims, hs256, password_hash, unsigned
-from qemu import ROOT, Guest, free_port
+from qemu import ROOT, Guest, blank_disk, disk_guest, free_port, pack_dir
 
 APCTL = os.path.join(ROOT, "build", "apctl")
 J = {"Content-Type": "application/json"}
@@ -32,27 +32,11 @@ INJECT = "' OR 1=1--"
 PASSWORD = "correct horse battery"
 
 
-def pack_dir(d):
-    r = subprocess.run([APCTL, "pack", str(d / "appliance.conf"), "-o", str(d / "blob")],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return d / "blob"
-
-
 def boot_disk(blob, disk, mem="128M"):
-    port = free_port()
-    extra = ["-initrd", str(blob), "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80",
-             "-device", "virtio-net-pci,netdev=n0",
-             "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"]
-    g = Guest("", extra=extra, mem=mem)
-    g.port = port
-    return g
+    return disk_guest(blob, disk, mem=mem)
 
 
-def blank(path, size=32 << 20):
-    with open(path, "wb") as f:
-        f.truncate(size)
-    return path
+blank = blank_disk
 
 
 def bearer(token):
