@@ -875,6 +875,25 @@ def test_login_limits_answer_429_without_hashing(small):
     small.wait_for(r"auth: login-limited .*over login-limit")
 
 
+def test_credential_size_limits(main, site):
+    """Edges (docs/auth.md): a JWT of up to 8,192 characters is checked,
+    one of 8,193 refused unread; a login name of 257 bytes is a 400 before any
+    lookup or hashing."""
+    c = main.client
+    # The longest token within the limit (base64 skips some lengths).
+    k = 4000
+    while len(hs(site, claims("2", "editor", pad="x" * (k + 1)))) <= 8192:
+        k += 1
+    tok = hs(site, claims("2", "editor", pad="x" * k))
+    assert 8189 <= len(tok) <= 8192
+    assert c("GET", "/whoami", headers=bearer(tok)).status == 200
+    over = tok + "A" * (8193 - len(tok))
+    r = c("GET", "/whoami", headers=bearer(over))
+    assert r.status == 401 and "the token is empty or too long" in challenge(r), r
+    r, _ = login(c, "u" * 257, "whatever password")
+    assert r.status == 400 and r.took < 1.0, r
+
+
 def test_one_address_has_at_most_four_hashes_in_line(main):
     """Password hashes queue (docs/auth.md, "Hashing without blocking"):
     one client address may have 4 running or waiting; a fifth and sixth
