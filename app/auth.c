@@ -337,7 +337,12 @@ int auth_origin_ok(const struct conn *c, const char *o, size_t n)
             return 1;
     /* Same origin: https:// and the request's own Host. */
     struct http_span h = c->rq.field[HF_HOST];
-    return h.off && n == 8 + h.len && !strncasecmp(o, "https://", 8) && !strncasecmp(o + 8, c->in + h.off, h.len);
+    char self[8 + 256];
+    if (!h.off || h.len > 256)
+        return 0;
+    memcpy(self, "https://", 8);
+    memcpy(self + 8, c->in + h.off, h.len);
+    return origin_equal(self, 8 + h.len, o, n);
 }
 
 int auth_csrf(struct conn *c, const struct auth_session *s)

@@ -47,7 +47,20 @@ size_t url_origin(const char *url, size_t n)
     return e;
 }
 
+/* An origin's length without its scheme's default port (RFC 6454 4: the
+ * port is the scheme's default when absent). */
+static size_t no_default_port(const char *o, size_t n)
+{
+    if (n > 12 && !strncasecmp(o, "https://", 8) && !memcmp(o + n - 4, ":443", 4))
+        return n - 4;
+    if (n > 10 && !strncasecmp(o, "http://", 7) && !memcmp(o + n - 3, ":80", 3))
+        return n - 3;
+    return n;
+}
+
 int origin_equal(const char *a, size_t an, const char *b, size_t bn)
 {
+    an = no_default_port(a, an);
+    bn = no_default_port(b, bn);
     return an == bn && !strncasecmp(a, b, an);
 }

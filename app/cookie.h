@@ -6,7 +6,8 @@
  *   url_origin     the origin (scheme "://" host [":" port]) an absolute
  *                  URL starts with, as a Referer carries it (RFC 6454)
  *   origin_equal   two origins alike, scheme and host without regard to
- *                  case (RFC 6454 section 5)
+ *                  case, a scheme's default port (443, 80) written or not
+ *                  (RFC 6454 sections 4 and 5)
  */
 #ifndef APP_COOKIE_H
 #define APP_COOKIE_H

@@ -70,6 +70,12 @@ static void test_cookie(void)
     CHECK_U64(url_origin("/relative", 9), 0);
     CHECK(origin_equal("https://App.Example", 19, "https://app.example", 19));
     CHECK(!origin_equal("https://app.example", 19, "https://app.example.evil", 24));
+    /* The default port, written or not; any other port is another origin. */
+    CHECK(origin_equal("https://a.example:443", 21, "https://a.example", 17));
+    CHECK(origin_equal("http://a.example", 16, "http://a.example:80", 19));
+    CHECK(!origin_equal("https://a.example:8443", 22, "https://a.example", 17));
+    CHECK(!origin_equal("http://a.example:443", 20, "http://a.example", 16));
+    CHECK(!origin_equal("https://a.example:443", 21, "http://a.example", 16));
 }
 
 int main(void)
