@@ -242,10 +242,22 @@ $(B)/bench-fw: tests/bench/bench_fw.c tests/unit/fw_frames.h $(FW_SRCS) $(wildca
 	gcc -std=c11 -Wall -Wextra -Werror -O2 -I. -o $@ $< $(FW_SRCS)
 bench-fw: $(B)/bench-fw
 	$(B)/bench-fw $(FLOWS)
+# Every comparison of the appliance with the reference Linux guest
+# (tools/refguest.py), in one run: build/bench/bench.md and bench.json
+# (docs/benchmarks.md, "make bench"; root). make bench BENCH_ARGS=--quick
+# takes under 5 minutes; ACCEL=kvm where KVM works.
+BENCH_ARGS ?=
+.PHONY: bench
+bench: all image
+	tools/bench.py $(BENCH_ARGS)
 # Logins and authenticated requests a second in the image (docs/benchmarks.md; root, wrk).
 .PHONY: bench-auth
 bench-auth: all
 	tools/bench-auth.py
+# The benchmarks' reference Linux guest from pinned Debian packages (tools/refguest.py).
+.PHONY: refguest
+refguest:
+	$(PY) tools/refguest.py build
 unit: $(UNIT_BINS) $(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)

@@ -113,34 +113,9 @@ print(json.dumps({"s": out, "bad": bad}))
 '''
 
 
-def ensure_packages():
-    missing = [p for p in ("wrk", "curl") if not shutil.which(p)]
-    if missing:
-        print(f"bench-auth: installing {' '.join(missing)}", file=sys.stderr)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]
-        if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-            subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, -(-len(xs) * p // 100) - 1))]
-
-
 def wrk(ex, path, headers):
-    args = [*ex, "wrk", "-t", "2", "-c", str(CONNS), "-d", f"{DURATION}s"]
-    for h in headers:
-        args += ["-H", h]
-    out = sh(*args, f"http://{HOST}{path}", timeout=DURATION + 60).stdout
-    if os.environ.get("VERBOSE"):
-        print(out, file=sys.stderr)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: (.*)", out)
-    return rps, total, int(errs.group(1)) if errs else 0, sock.group(1) if sock else ""
+    r = benchlib.wrk(ex, f"http://{HOST}{path}", DURATION, CONNS, headers=headers)
+    return r["rps"], r["total"], r["non2xx"], r["socket"]
 
 
 def curl_status(ex, path, headers=()):
@@ -180,7 +155,7 @@ def one_login(ex, user, pw):
 
 
 def main():
-    ensure_packages()
+    benchlib.ensure_packages({"wrk": "wrk", "curl": "curl"}, "bench-auth")
     key = secrets.token_hex(32)
     hs_secret = secrets.token_bytes(32)
     es_key = jwtmint.P256()
@@ -199,10 +174,7 @@ def main():
         if not apctl:
             apctl = shutil.copy(os.path.join(benchlib.ROOT, "build", "apctl"), t0)
         d = Path(t1)
-        img = d / "data.img"
-        with open(img, "wb") as f:
-            f.truncate(DISK_MB << 20)
-        disk = ["-drive", f"file={img},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"]
+        disk = benchlib.data_disk(d / "data.img", DISK_MB)
         with benchlib.appliance(d, conf, files, extra=disk, kernel=kernel, apctl=apctl) as (ex, g):
             deadline = time.monotonic() + 60
             while curl_status(ex, "/open") != "200":       # 503 until the store is ready
@@ -234,7 +206,7 @@ def main():
                 for label, which, hdr in creds:
                     rates[kind, label] = wrk(ex, guarded if which else open_path, hdr)
             warn = [line for line in g.output.splitlines() if "ERROR" in line or "PANIC" in line]
-    print(f"{'login latency, sequential':36s} median {pct(lat, 50):.2f} s, p90 {pct(lat, 90):.2f} s "
+    print(f"{'login latency, sequential':36s} median {benchlib.pct(lat, 50):.2f} s, p90 {benchlib.pct(lat, 90):.2f} s "
           f"({len(lat)} logins{', not 200: ' + str(lbad) if lbad else ''})")
     for n, rate, bad in par:
         print(f"{'logins/s, ' + str(n) + ' concurrent clients':36s} {rate:.2f} "

@@ -10,7 +10,6 @@ the client namespace: keep-alive, then a new connection per request
 (Connection: close), DURATION seconds each with CONNS connections.
 """
 import os
-import re
 import sys
 import tempfile
 
@@ -22,21 +21,10 @@ BODY = (b"x" * 1023) + b"\n"
 
 
 def wrk(ex, url, close):
-    args = [*ex, "wrk", "-t", "2", "-c", str(CONNS), "-d", f"{DURATION}s", "--latency", url]
-    if close:
-        args[1:1] = []
-        args += ["-H", "Connection: close"]
-    out = sh(*args, timeout=DURATION + 60).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    p99 = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1000.0}[m.group(2)]
-    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: (.*)", out)
-    if sock or os.environ.get("VERBOSE"):
-        print(f"  {url} close={close}: {sock.group(0) if sock else ''}", file=sys.stderr)
-        if os.environ.get("VERBOSE"):
-            print(out, file=sys.stderr)
-    return rps, p99, int(errs.group(1)) if errs else 0
+    r = benchlib.wrk(ex, url, DURATION, CONNS, headers=["Connection: close"] if close else ())
+    if r["socket"]:
+        print(f"  {url} close={close}: Socket errors: {r['socket']}", file=sys.stderr)
+    return r["rps"], r["p99"], r["non2xx"]
 
 
 def appliance(d):

@@ -61,6 +61,22 @@ SCHEMA = ("CREATE TABLE items (\n    id   INTEGER PRIMARY KEY,\n    name TEXT NO
 SELECT = "SELECT id, name, qty FROM items WHERE id = :id"
 INSERT = "INSERT INTO items(name, qty) VALUES (:name, :qty) RETURNING id, name, qty"
 
+DATABASE = "database {\n    disk vda\n    migrations db\n}\n"
+
+
+def sql_routes(prefix=""):
+    """The two sql routes, under prefix, as lines of a routes block."""
+    return f"""    GET {prefix}/items/:id sql "{SELECT}" {{
+        param id integer min 1
+    }}
+    POST {prefix}/items sql "{INSERT}" {{
+        param name text required length 1..100
+        param qty integer default 0
+        location {prefix}/items/:id
+    }}
+"""
+
+
 CONF = f"""network {{
     address {benchlib.APPLIANCE_IP}/24
 }}
@@ -70,20 +86,8 @@ firewall {{
 limits {{
     connections 512
 }}
-database {{
-    disk vda
-    migrations db
-}}
-routes {{
-    GET /items/:id sql "{SELECT}" {{
-        param id integer min 1
-    }}
-    POST /items sql "{INSERT}" {{
-        param name text required length 1..100
-        param qty integer default 0
-        location /items/:id
-    }}
-}}
+{DATABASE}routes {{
+{sql_routes()}}}
 """
 
 # The reference: the same two routes, statuses and JSON shapes as the
@@ -181,11 +185,17 @@ def app(env, start):
     return error(start, 405, "405 Method Not Allowed", "method not allowed")
 '''
 
-READS_LUA = f"""
+
+
+def reads_lua(seed=SEED, path="/items/"):
+    """A wrk script: GET path + a random id among the seeded rows."""
+    return f"""
 request = function()
-    return wrk.format("GET", "/items/" .. math.random(1, {SEED}))
+    return wrk.format("GET", "{path}" .. math.random(1, {seed}))
 end
 """
+
+
 INSERTS_LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -197,13 +207,14 @@ wrk.body = '{"name":"wrk item","qty":7}'
 POSTER = r'''
 import http.client, json, sys, time
 host, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+path = sys.argv[4] if len(sys.argv) > 4 else "/items"
 c = http.client.HTTPConnection(host, 80, timeout=30)
 hdr = {"Content-Type": "application/json"}
 out, bad = [], {}
 for i in range(n):
     body = json.dumps({"name": "%s %d" % (tag, i), "qty": i % 100})
     t0 = time.perf_counter()
-    c.request("POST", "/items", body, hdr)
+    c.request("POST", path, body, hdr)
     r = c.getresponse()
     r.read()
     out.append(time.perf_counter() - t0)
@@ -217,48 +228,19 @@ def ensure_packages():
     """nginx, wrk, gunicorn and curl, from Debian, installed when missing
     (nginx-light and wrk as tools/install-packages.sh names them; no
     service is started)."""
-    want = {"nginx": "nginx-light", "wrk": "wrk", "gunicorn": "gunicorn", "curl": "curl"}
-    missing = [pkg for cmd, pkg in want.items() if not shutil.which(cmd)]
-    if not missing:
-        return
-    print(f"bench-sql: installing {' '.join(missing)}", file=sys.stderr)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    policy = Path("/usr/sbin/policy-rc.d")
-    made = not policy.exists()
-    if made:
-        policy.write_text("#!/bin/sh\nexit 101\n")
-        policy.chmod(0o755)
-    try:
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]
-        if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-            subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
-    finally:
-        if made:
-            policy.unlink()
+    benchlib.ensure_packages({"nginx": "nginx-light", "wrk": "wrk", "gunicorn": "gunicorn", "curl": "curl"},
+                             "bench-sql")
 
 
 def wrk(ex, url, lua):
-    out = sh(*ex, "wrk", "-t", "2", "-c", str(CONNS), "-d", f"{DURATION}s", "-s", lua, url,
-             timeout=DURATION + 60).stdout
-    if os.environ.get("VERBOSE"):
-        print(out, file=sys.stderr)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: (.*)", out)
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    return rps, total, int(errs.group(1)) if errs else 0, sock.group(1) if sock else ""
+    r = benchlib.wrk(ex, url, DURATION, CONNS, lua=lua)
+    return r["rps"], r["total"], r["non2xx"], r["socket"]
 
 
-def posts(ex, host, n, tag):
+def posts(ex, host, n, tag, path="/items"):
     """n sequential inserts on one keep-alive connection: (seconds each, {status: count} not 201)."""
-    r = json.loads(sh(*ex, sys.executable, "-c", POSTER, host, str(n), tag, timeout=600).stdout)
+    r = json.loads(sh(*ex, sys.executable, "-c", POSTER, host, str(n), tag, path, timeout=600).stdout)
     return r["s"], {int(k): v for k, v in r["bad"].items()}
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, -(-len(xs) * p // 100) - 1))]
 
 
 def check(ex, host):
@@ -273,7 +255,7 @@ def check(ex, host):
 
 def measure(ex, host, d, label):
     """The figures for one side, after seeding: a dict."""
-    (d / "reads.lua").write_text(READS_LUA)
+    (d / "reads.lua").write_text(reads_lua())
     (d / "inserts.lua").write_text(INSERTS_LUA)
     t0 = time.monotonic()
     _, bad = posts(ex, host, SEED, "seed")
@@ -288,15 +270,12 @@ def measure(ex, host, d, label):
     for name, b in (("seed", bad), ("latency", lbad)):
         if b:
             print(f"  {label} {name} POSTs not 201: {b}", file=sys.stderr)
-    return {"reads": reads, "inserts": inserts, "p50": pct(lat, 50) * 1e3, "p99": pct(lat, 99) * 1e3,
+    return {"reads": reads, "inserts": inserts, "p50": benchlib.pct(lat, 50) * 1e3, "p99": benchlib.pct(lat, 99) * 1e3,
             "seed_s": seeded, "bad": {**bad, **lbad}}
 
 
 def appliance(d, kernel, apctl):
-    img = d / "data.img"
-    with open(img, "wb") as f:
-        f.truncate(DISK_MB << 20)
-    disk = ["-drive", f"file={img},format=raw,if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"]
+    disk = benchlib.data_disk(d / "data.img", DISK_MB)
     with benchlib.appliance(d, CONF, {"db/001_items.sql": SCHEMA}, extra=disk, kernel=kernel, apctl=apctl) as (ex, g):
         host = benchlib.APPLIANCE_IP
         deadline = time.monotonic() + 60

@@ -13,7 +13,6 @@ held: the appliance's heap in use, nginx's worker RSS, before and after).
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -25,36 +24,6 @@ CONNS = int(os.environ.get("CONNS", "16"))
 PAR = int(os.environ.get("PAR", "4"))
 IDLE = int(os.environ.get("IDLE", "200"))
 BODY = (b"x" * 1023) + b"\n"
-SUITES = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384"
-
-
-def cert(d):
-    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
-       "-subj", "/CN=bench.test", "-addext", "subjectAltName=DNS:bench.test",
-       "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"))
-    return (d / "cert.pem").read_bytes(), (d / "key.pem").read_bytes()
-
-
-def s_time(ex, host, reuse):
-    """Connections a second from PAR s_time processes together."""
-    args = [*ex, "openssl", "s_time", "-connect", f"{host}:443", "-www", "/1k.txt", "-time", str(DURATION),
-            "-cipher", SUITES, "-reuse" if reuse else "-new"]
-    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for _ in range(PAR)]
-    total = 0.0
-    for p in procs:
-        out = p.communicate(timeout=DURATION + 60)[0]
-        m = re.findall(r"([\d.]+) connections/user sec.*?(\d+) connections in (\d+) real seconds", out, re.S)
-        if not m:
-            print(out, file=sys.stderr)
-            continue
-        total += int(m[-1][1]) / int(m[-1][2])
-    return total
-
-
-def wrk(ex, url):
-    out = sh(*ex, "wrk", "-t", "2", "-c", str(CONNS), "-d", f"{DURATION}s", url, timeout=DURATION + 60).stdout
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
 def hold(ex, host, n):
@@ -94,8 +63,9 @@ def appliance(d, crt, key):
     with benchlib.appliance(d, conf, files, mem="512M") as (ex, g):
         host = benchlib.APPLIANCE_IP
         assert sh(*ex, "curl", "-sk", f"https://{host}/1k.txt").stdout.encode() == BODY
-        full, resumed = s_time(ex, host, False), s_time(ex, host, True)
-        ka = wrk(ex, f"https://{host}/1k.txt")
+        full = benchlib.s_time(ex, host, False, DURATION, PAR)
+        resumed = benchlib.s_time(ex, host, True, DURATION, PAR)
+        ka = benchlib.wrk(ex, f"https://{host}/1k.txt", DURATION, CONNS)["rps"]
         before, per_tls = heap_used(ex)
         p = hold(ex, host, IDLE)
         after, _ = heap_used(ex)
@@ -106,14 +76,15 @@ def appliance(d, crt, key):
 def nginx(d, crt, key):
     server = (f"server {{ listen {benchlib.NGINX_IP}:443 ssl; root {d}/www; "
               f"ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem; ssl_protocols TLSv1.2; "
-              f"ssl_ciphers {SUITES}; ssl_prefer_server_ciphers on; ssl_ecdh_curve X25519:prime256v1; "
+              f"ssl_ciphers {benchlib.SUITES}; ssl_prefer_server_ciphers on; ssl_ecdh_curve X25519:prime256v1; "
               "ssl_session_cache shared:SSL:4m; ssl_session_tickets off; keepalive_timeout 300s; "
               "keepalive_requests 100000; }")
     with benchlib.nginx(d, server, {"www/1k.txt": BODY, "cert.pem": crt, "key.pem": key}) as (ex, srv):
         host = benchlib.NGINX_IP
         assert sh(*ex, "curl", "-sk", f"https://{host}/1k.txt").stdout.encode() == BODY
-        full, resumed = s_time(ex, host, False), s_time(ex, host, True)
-        ka = wrk(ex, f"https://{host}/1k.txt")
+        full = benchlib.s_time(ex, host, False, DURATION, PAR)
+        resumed = benchlib.s_time(ex, host, True, DURATION, PAR)
+        ka = benchlib.wrk(ex, f"https://{host}/1k.txt", DURATION, CONNS)["rps"]
         worker = int(sh("pgrep", "-P", str(int(sh("pgrep", "-f", f"nginx: master.*{d}").stdout.split()[0]))).stdout
                      .split()[0])
         before = rss(worker)
@@ -126,7 +97,7 @@ def nginx(d, crt, key):
 def main():
     with tempfile.TemporaryDirectory() as t0, tempfile.TemporaryDirectory() as t1, \
             tempfile.TemporaryDirectory() as t2:
-        crt, key = cert(Path(t0))
+        crt, key = benchlib.ec_cert(Path(t0))
         app = appliance(Path(t1), crt, key)
         ref = nginx(Path(t2), crt, key)
     names = ["full handshakes/s", "resumed handshakes/s", "HTTPS requests/s, keep-alive",
