@@ -329,16 +329,18 @@ ip addr add "$IP" dev eth0
 ip link set eth0 up
 [ -n "$GW" ] && ip route add default via "$GW"
 
+# nginx first: the static file over HTTPS does not wait for Python (as
+# the appliance serves files before its store is ready).
+mkdir -p /var/lib/nginx /var/log/nginx
+sed "s/@TLS@/$TLS/" /etc/refguest/nginx.conf.in > /etc/refguest/nginx.conf
+nginx -c /etc/refguest/nginx.conf
+
 # The database: on the virtio disk when there is one (ext4, made on the host).
 mkdir -p /data
 if [ -b /dev/vda ] && mount -t ext4 -o noatime /dev/vda /data; then :; else mount -t tmpfs tmpfs /data; fi
 BENCH_DB=/data/items.db python3 /srv/app/mkdb.py
-
-mkdir -p /var/lib/nginx /var/log/nginx
-sed "s/@TLS@/$TLS/" /etc/refguest/nginx.conf.in > /etc/refguest/nginx.conf
 BENCH_DB=/data/items.db python3 -m gunicorn --workers "$WORKERS" --worker-class sync --bind 127.0.0.1:8000 \
     --chdir /srv/app --error-logfile /tmp/gunicorn.log --daemon app:app
-nginx -c /etc/refguest/nginx.conf
 
 # Ready when all three listen (busybox netstat; gunicorn takes longest).
 n=0
