@@ -59,7 +59,7 @@ FIGURES = [
     ("boot", "boot to first HTTPS response", "s", "lower", 1 / 20, 2),
     ("size_kernel", "image: kernel (stripped ELF) vs kernel + initramfs", "MiB", "lower", 1 / 10, 2),
     ("size_disk", "image: disk image (make image), gzip'd, vs kernel + initramfs", "MiB", "lower", 1 / 10, 2),
-    ("mem", "memory floor (boots, 100 HTTPS answers)", "MiB", "lower", 1 / 4, 0),
+    ("mem", "memory floor (boots, 100 HTTPS answers, a SQL answer)", "MiB", "lower", 1 / 4, 0),
     ("http_rps", "HTTP keep-alive, 1 KB file", "req/s", "higher", 3, 0),
     ("http_p99", "HTTP keep-alive p99 latency", "ms", "lower", None, 2),
     ("https_rps", "HTTPS keep-alive, 1 KB file", "req/s", "higher", 2, 0),
